@@ -1,0 +1,173 @@
+"""The front door: ``desktop-app`` opens the window; sub-commands do the same work headless (R32).
+
+The parser lives here; each command's work lives with its layer and is found by a dotted path,
+so this file stays a table. Exit codes: 0 ok, 1 failed, 2 refused / usage, 3 deferred.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from desktop_app import __version__
+from desktop_app.config import APP_DISPLAY_NAME, DATA_CENTERS
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
+EXIT_DEFERRED = 3
+
+SCHEDULE_HELP = "every-1h|every-2h|every-4h|every-6h|every-12h|daily@HH:MM|weekly@mon@HH:MM"
+
+
+class CommandError(Exception):
+    """A refusal with a sentence for the user and an exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_REFUSED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-app",
+        description=f"{APP_DISPLAY_NAME}: sync Zoho Books customers into a Zoho Campaigns list. "
+        "With no command, opens the window (on the Sandbox when nothing is configured).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # --- sandbox
+    sb = sub.add_parser("sandbox", help="the embedded Zoho-compatible Sandbox server")
+    sbs = sb.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = sbs.add_parser("serve", help="run the Sandbox server in the foreground")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    serve.add_argument("--customers", type=int, default=None, help="seed N customers (default 1500)")
+    serve.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
+    serve.add_argument("--latency-ms", type=int, default=0, help="added latency per call")
+    serve.add_argument("--fault-rate", type=float, default=0.0, help="share of calls that fail (0..1)")
+    serve.add_argument("--limits", default="on", help="on | off | scale=K (divide every window by K)")
+    serve.add_argument("--owner-email", default=None, help="Campaigns account owner (R3 tests)")
+    serve.add_argument("--reset", action="store_true", help="discard the Sandbox state and seed again")
+    sim = sbs.add_parser("simulate", help="edit N random customers, as a user of Books would")
+    sim.add_argument("--changes", type=int, required=True)
+    stats = sbs.add_parser("stats", help="the Sandbox's counts")
+    _json_flag(stats)
+
+    # --- connect
+    con = sub.add_parser("connect", help="associate a Books organization and a Campaigns account")
+    cons = con.add_subparsers(dest="connect_kind", metavar="KIND", required=True)
+    csb = cons.add_parser("sandbox", help="use the embedded Sandbox (no account needed)")
+    csb.add_argument("--org", default=None, help="organization id")
+    cz = cons.add_parser("zoho", help="sign in to Zoho (browser, or a Self Client grant code)")
+    cz.add_argument("--dc", required=True, choices=sorted(DATA_CENTERS), type=str.upper)
+    cz.add_argument("--client-id", required=True)
+    cz.add_argument("--code", default=None, help="a Self Client grant code (headless sign-in)")
+    cz.add_argument("--org", default=None, help="organization id (needed when there are several)")
+
+    for name, what in (("orgs", "Books organizations"), ("lists", "Campaigns mailing lists"),
+                       ("topics", "Campaigns topics"), ("fields", "Books and Campaigns fields")):
+        _json_flag(sub.add_parser(name, help=f"the {what} of the connected accounts"))
+
+    # --- sync
+    sy = sub.add_parser("sync", help="create, run, pause, resume or edit the sync")
+    sys_ = sy.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
+    for action in ("create", "edit"):
+        p = sys_.add_parser(action, help=f"{action} the sync (the wizard, headless)")
+        p.add_argument("--list", dest="list_", required=(action == "create"), metavar="NAME_OR_KEY")
+        p.add_argument("--subscription", choices=["marketing", "non-marketing"],
+                       default=("marketing" if action == "create" else None))
+        p.add_argument("--topic", action="append", default=None, metavar="ID")
+        p.add_argument("--lawful-basis", default=None, metavar="BASIS")
+        p.add_argument("--update-empty", action=argparse.BooleanOptionalAction, default=None)
+        p.add_argument("--schedule", default=None, metavar="SPEC", help=SCHEDULE_HELP)
+        p.add_argument("--map", action="append", default=None, metavar="'Books field=Campaigns field[:new]'")
+        p.add_argument("--yes", action="store_true", help="accept the auto-upgrade disclaimer")
+    run = sys_.add_parser("run", help="run the sync now (exit 0 completed, 1 failed, 3 deferred)")
+    run.add_argument("--full", action="store_true", help="force a full reconciliation")
+    sys_.add_parser("pause", help="stop scheduled runs")
+    sys_.add_parser("resume", help="re-enable scheduled runs")
+
+    _json_flag(sub.add_parser("status", help="the sync, its schedule and last run"))
+    _json_flag(sub.add_parser("history", help="the sync's runs"))
+    ex = sub.add_parser("export-skipped", help="write a run's skipped records to CSV (R28)")
+    ex.add_argument("run_id", nargs="?", type=int, default=None, metavar="RUN_ID")
+    ex.add_argument("--out", required=True, metavar="FILE.csv")
+    dis = sub.add_parser("disable", help="disable the integration (R27)")
+    dis.add_argument("--delete-history", action="store_true")
+    dis.add_argument("--yes", action="store_true", help="confirm")
+    return parser
+
+
+# command path -> "module:function"; the function takes the parsed args and returns an exit code.
+HANDLERS: dict[str, str] = {
+    "gui": "desktop_app.gui.app:main",
+    "sandbox serve": "desktop_app.sandbox.cli:serve",
+    "sandbox simulate": "desktop_app.sandbox.cli:simulate",
+    "sandbox stats": "desktop_app.sandbox.cli:stats",
+    "connect sandbox": "desktop_app.commands:connect_sandbox",
+    "connect zoho": "desktop_app.commands:connect_zoho",
+    "orgs": "desktop_app.commands:orgs",
+    "lists": "desktop_app.commands:lists",
+    "topics": "desktop_app.commands:topics",
+    "fields": "desktop_app.commands:fields",
+    "sync create": "desktop_app.commands:sync_create",
+    "sync edit": "desktop_app.commands:sync_edit",
+    "sync run": "desktop_app.commands:sync_run",
+    "sync pause": "desktop_app.commands:sync_pause",
+    "sync resume": "desktop_app.commands:sync_resume",
+    "status": "desktop_app.commands:status",
+    "history": "desktop_app.commands:history",
+    "export-skipped": "desktop_app.commands:export_skipped",
+    "disable": "desktop_app.commands:disable",
+}
+
+
+def command_path(args: argparse.Namespace) -> str:
+    if not args.command:
+        return "gui"
+    sub = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    if args.command == "connect":
+        sub = args.connect_kind
+    return f"{args.command} {sub}" if sub else args.command
+
+
+def resolve(path: str) -> Callable[[argparse.Namespace], int] | None:
+    module_name, _, func = HANDLERS[path].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, func, None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    path = command_path(args)
+    handler = resolve(path)
+    if handler is None:
+        print(f"desktop-app: '{path}' is not available yet in this build.", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        return int(handler(args) or 0)
+    except CommandError as exc:
+        print(f"desktop-app: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("desktop-app: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""Where the app keeps its files, which Zoho hosts it talks to, and how it logs.
+
+One place for: platform folders (``platformdirs``; ``DESKTOP_APP_HOME`` moves all of them),
+the Zoho data-center table, the base-URL overrides of SPEC R6 and rotating file logging.
+No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "desktop-app"
+APP_AUTHOR = "desktop-app"
+APP_DISPLAY_NAME = "Books → Campaigns Sync"
+
+ENV_HOME = "DESKTOP_APP_HOME"
+ENV_ACCOUNTS_URL = "DESKTOP_APP_ACCOUNTS_URL"
+ENV_BOOKS_URL = "DESKTOP_APP_BOOKS_URL"
+ENV_CAMPAIGNS_URL = "DESKTOP_APP_CAMPAIGNS_URL"
+ENV_CLIENT_SECRET = "DESKTOP_APP_CLIENT_SECRET"
+ENV_LOG_LEVEL = "DESKTOP_APP_LOG_LEVEL"
+
+BOOKS_PATH = "/books/v3"
+CAMPAIGNS_PATH = "/api/v1.1"
+
+
+# --------------------------------------------------------------------------- folders
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "desktop-app.db"
+
+    @property
+    def sandbox_db_path(self) -> Path:
+        return self.data_dir / "sandbox.db"
+
+    @property
+    def run_lock_path(self) -> Path:
+        return self.data_dir / "sync-run.lock"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def secrets_file(self) -> Path:
+        """Fallback secret store when no OS keyring works (mode 0600)."""
+        return self.config_dir / "secrets.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "desktop-app.log"
+
+    def ensure(self) -> AppPaths:
+        for d in (self.data_dir, self.config_dir, self.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def app_paths(env: Mapping[str, str] | None = None) -> AppPaths:
+    """The app's folders; ``DESKTOP_APP_HOME=DIR`` puts data, config and logs under DIR."""
+    env = os.environ if env is None else env
+    home = env.get(ENV_HOME)
+    if home:
+        root = Path(home).expanduser()
+        return AppPaths(root / "data", root / "config", root / "logs")
+    return AppPaths(
+        Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
+        Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
+        Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)),
+    )
+
+
+def load_settings(paths: AppPaths) -> dict:
+    """User settings (JSON). A missing or unreadable file means defaults, never a crash."""
+    try:
+        data = json.loads(paths.settings_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# --------------------------------------------------------------------------- data centers
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    code: str
+    name: str
+    accounts_url: str
+    api_domain: str  # Books lives at {api_domain}/books/v3
+    campaigns_url: str  # host only; the API is under /api/v1.1
+
+    @property
+    def books_base(self) -> str:
+        return self.api_domain + BOOKS_PATH
+
+    @property
+    def campaigns_base(self) -> str:
+        return self.campaigns_url + CAMPAIGNS_PATH
+
+
+# reference/zoho-api-facts.md §1.1 and §3.1. UK's API domain and the CA/SA/UK Campaigns hosts are
+# [INF] there: if one is wrong, this table is the only place to change (or override per R6).
+DATA_CENTERS: dict[str, DataCenter] = {
+    dc.code: dc
+    for dc in (
+        DataCenter("US", "United States", "https://accounts.zoho.com", "https://www.zohoapis.com",
+                   "https://campaigns.zoho.com"),
+        DataCenter("EU", "Europe", "https://accounts.zoho.eu", "https://www.zohoapis.eu",
+                   "https://campaigns.zoho.eu"),
+        DataCenter("IN", "India", "https://accounts.zoho.in", "https://www.zohoapis.in",
+                   "https://campaigns.zoho.in"),
+        DataCenter("AU", "Australia", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au",
+                   "https://campaigns.zoho.com.au"),
+        DataCenter("JP", "Japan", "https://accounts.zoho.jp", "https://www.zohoapis.jp",
+                   "https://campaigns.zoho.jp"),
+        DataCenter("CA", "Canada", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca",
+                   "https://campaigns.zohocloud.ca"),
+        DataCenter("SA", "Saudi Arabia", "https://accounts.zoho.sa", "https://www.zohoapis.sa",
+                   "https://campaigns.zoho.sa"),
+        DataCenter("UK", "United Kingdom", "https://accounts.zoho.uk", "https://www.zohoapis.uk",
+                   "https://campaigns.zoho.uk"),
+        DataCenter("CN", "China", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn",
+                   "https://campaigns.zoho.com.cn"),
+    )
+}
+
+
+def data_center(code: str) -> DataCenter:
+    try:
+        return DATA_CENTERS[code.upper()]
+    except KeyError:
+        raise ValueError(
+            f"Unknown data center {code!r}; choose one of {', '.join(DATA_CENTERS)}"
+        ) from None
+
+
+def data_center_for_accounts_server(url: str) -> DataCenter | None:
+    """The DC whose accounts server is ``url`` (the OAuth callback's ``accounts-server``)."""
+    url = url.rstrip("/").lower()
+    for dc in DATA_CENTERS.values():
+        if dc.accounts_url == url:
+            return dc
+    return None
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The three base URLs a connection uses (R6)."""
+
+    accounts: str
+    books: str  # e.g. https://www.zohoapis.com/books/v3
+    campaigns: str  # e.g. https://campaigns.zoho.com/api/v1.1
+
+    @classmethod
+    def for_server(cls, root: str) -> Endpoints:
+        """All three services on one host, as the Sandbox serves them."""
+        root = root.rstrip("/")
+        return cls(root, root + BOOKS_PATH, root + CAMPAIGNS_PATH)
+
+
+_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
+
+
+def resolve_endpoints(dc_code: str, env: Mapping[str, str] | None = None,
+                      settings: Mapping[str, object] | None = None) -> Endpoints:
+    """Endpoints of a data center, with overrides: environment first, then the settings file."""
+    env = os.environ if env is None else env
+    settings = settings or {}
+    dc = data_center(dc_code)
+    chosen = {"accounts": dc.accounts_url, "books": dc.books_base, "campaigns": dc.campaigns_base}
+    for key, var in (("accounts", ENV_ACCOUNTS_URL), ("books", ENV_BOOKS_URL),
+                     ("campaigns", ENV_CAMPAIGNS_URL)):
+        value = env.get(var) or settings.get(f"{key}_url")
+        if value:
+            value = str(value).rstrip("/")
+            if not _URL.match(value):
+                raise ValueError(f"{var} must be an http(s) URL, got {value!r}")
+            chosen[key] = value
+    return Endpoints(**chosen)
+
+
+# --------------------------------------------------------------------------- logging
+
+_LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
+
+
+def setup_logging(paths: AppPaths, level: str | int | None = None, *, console: bool = False) -> Path:
+    """Rotating file log in the platform log folder (5 × 1 MB). Safe to call twice."""
+    paths.ensure()
+    level = level or os.environ.get(ENV_LOG_LEVEL, "INFO")
+    root = logging.getLogger()
+    root.setLevel(level)
+    target = str(paths.log_file)
+    have = [h for h in root.handlers if getattr(h, "baseFilename", None) == target]
+    if not have:
+        handler = logging.handlers.RotatingFileHandler(
+            paths.log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8", delay=True
+        )
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+        root.addHandler(handler)
+    if console and not any(isinstance(h, logging.StreamHandler) and not hasattr(h, "baseFilename")
+                           for h in root.handlers):
+        stream = logging.StreamHandler()
+        stream.setLevel(logging.WARNING)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        root.addHandler(stream)
+    # requests/urllib3 log full URLs at DEBUG, which may carry query-string tokens: keep them quiet.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    return paths.log_file

@@ -1,0 +1,1 @@
+"""Pure rules and plain data: no I/O, no Qt."""

@@ -1,0 +1,22 @@
+"""Shared fixtures. Every test gets its own app home, so no test touches the user's folders."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never reach the OS keyring; connector tests install their own backends.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path, monkeypatch):
+    """DESKTOP_APP_HOME under the test's tmp dir; no Zoho URL overrides leak in from outside."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DESKTOP_APP_HOME", str(home))
+    for var in ("DESKTOP_APP_ACCOUNTS_URL", "DESKTOP_APP_BOOKS_URL", "DESKTOP_APP_CAMPAIGNS_URL",
+                "DESKTOP_APP_CLIENT_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    return home
