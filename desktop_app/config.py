@@ -225,3 +225,21 @@ def setup_logging(paths: AppPaths, level: str | int | None = None, *, console: b
     # requests/urllib3 log full URLs at DEBUG, which may carry query-string tokens: keep them quiet.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     return paths.log_file
+
+
+# --------------------------------------------------------------------------- OAuth client facts
+
+# Loopback redirect receiver: fixed ports registered with the OAuth client, tried in order
+# (reference §1.2 [INF]: Zoho needs an exact redirect URI match, so no random port).
+REDIRECT_PORTS: tuple[int, ...] = (53682, 53683, 53684)
+REDIRECT_PATH = "/callback"
+
+
+def redirect_uri(port: int) -> str:
+    return f"http://127.0.0.1:{port}{REDIRECT_PATH}"
+
+
+# The Sandbox's one registered client; real Zoho uses the user's own client id (and secret from
+# DESKTOP_APP_CLIENT_SECRET or a prompt, kept in the keyring).
+SANDBOX_CLIENT_ID = "1000.SANDBOXCLIENT"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"

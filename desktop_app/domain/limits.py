@@ -1,0 +1,107 @@
+"""The documented API limits of Zoho Accounts, Books and Campaigns, as data.
+
+One table serves both sides: the Sandbox enforces it (with lock periods, like Zoho) and the
+connectors' limiter stays just under it. Source: reference/zoho-api-facts.md §1.5, §2.7, §3.3.
+A ``scale`` K divides every window and lock period by K (same shape, faster), for tests and
+benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Window:
+    calls: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Limit:
+    family: str  # the endpoint family a bucket is kept for
+    windows: tuple[Window, ...]
+    lock_seconds: float = 0.0  # 0: no lock, the call is just refused (Books 429)
+    concurrency: int | None = None
+
+    def scaled(self, k: float) -> Limit:
+        if k == 1:
+            return self
+        return replace(
+            self,
+            windows=tuple(Window(w.calls, w.seconds / k) for w in self.windows),
+            lock_seconds=self.lock_seconds / k,
+        )
+
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+
+# Books daily cap per organization by plan (§2.7).
+BOOKS_DAILY_CAP_BY_PLAN = {
+    "free": 1_000,
+    "standard": 2_000,
+    "professional": 5_000,
+    "premium": 10_000,
+    "elite": 10_000,
+    "ultimate": 10_000,
+}
+DEFAULT_BOOKS_PLAN = "premium"
+
+LIMITS: dict[str, Limit] = {
+    # Accounts: 10 access-token requests per 10 minutes; the rest of the window is blocked.
+    "accounts.token": Limit("accounts.token", (Window(10, 600.0),)),
+    # Books: 100 per minute per organization (daily cap added per plan), ≤ 5 in flight [INF].
+    "books": Limit("books", (Window(100, MINUTE),), concurrency=5),
+    # Campaigns, per endpoint (§3.3). During a lock only that API is blocked.
+    "campaigns.listsubscribe": Limit(
+        "campaigns.listsubscribe",
+        (Window(500, MINUTE), Window(12_500, HOUR), Window(75_000, DAY)),
+        lock_seconds=30 * MINUTE,
+    ),
+    "campaigns.bulk": Limit("campaigns.bulk", (Window(2_000, MINUTE),), lock_seconds=10 * MINUTE),
+    "campaigns.lists": Limit("campaigns.lists", (Window(500, 5 * MINUTE),), lock_seconds=30 * MINUTE),
+    "campaigns.subscribers": Limit(
+        "campaigns.subscribers", (Window(500, 5 * MINUTE),), lock_seconds=30 * MINUTE
+    ),
+    "campaigns.count": Limit("campaigns.count", (Window(500, 5 * MINUTE),), lock_seconds=30 * MINUTE),
+    "campaigns.fields": Limit("campaigns.fields", (Window(100, 5 * MINUTE),), lock_seconds=30 * MINUTE),
+    "campaigns.customfield": Limit(
+        "campaigns.customfield", (Window(100, 5 * MINUTE),), lock_seconds=30 * MINUTE
+    ),
+    "campaigns.topics": Limit("campaigns.topics", (Window(500, 5 * MINUTE),), lock_seconds=30 * MINUTE),
+}
+
+# Campaigns v1.1 path (below /api/v1.1/) -> limit family.
+CAMPAIGNS_PATH_FAMILY = {
+    "json/listsubscribe": "campaigns.listsubscribe",
+    "addlistsubscribersinbulk": "campaigns.bulk",
+    "getmailinglists": "campaigns.lists",
+    "getlistsubscribers": "campaigns.subscribers",
+    "listsubscriberscount": "campaigns.count",
+    "contact/allfields": "campaigns.fields",
+    "custom/add": "campaigns.customfield",
+    "topics": "campaigns.topics",
+}
+
+
+def books_daily_limit(plan: str = DEFAULT_BOOKS_PLAN) -> Limit:
+    return Limit("books.daily", (Window(BOOKS_DAILY_CAP_BY_PLAN.get(plan.lower(), 1_000), DAY),))
+
+
+def parse_limits_mode(text: str) -> tuple[bool, float]:
+    """``on`` | ``off`` | ``scale=K`` → (enabled, scale). Raises ValueError with a usable message."""
+    value = (text or "on").strip().lower()
+    if value == "on":
+        return True, 1.0
+    if value == "off":
+        return False, 1.0
+    if value.startswith("scale="):
+        try:
+            k = float(value.split("=", 1)[1])
+        except ValueError:
+            k = 0
+        if k > 0:
+            return True, k
+    raise ValueError(f"limits must be 'on', 'off' or 'scale=K' with K > 0, got {text!r}")
