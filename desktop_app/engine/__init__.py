@@ -1,0 +1,1 @@
+"""One sync run: read → plan → write → record, checkpointed. No Qt here."""

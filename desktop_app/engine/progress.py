@@ -1,0 +1,71 @@
+"""The one progress/cancel protocol shared by the command line and the window.
+
+The engine calls ``progress(Progress(...))`` from whatever thread runs it and polls
+``cancel.cancelled`` at batch boundaries; the CLI prints a line, the GUI's job runner turns the
+callback into a Qt signal. Nothing here knows about threads or Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop_app.domain.counts import RunCounts
+
+
+class Phase:
+    PREPARING = "preparing"
+    READING = "reading"
+    WRITING = "writing"
+    FINISHING = "finishing"
+
+    LABELS = {
+        PREPARING: "Preparing",
+        READING: "Reading customers from Zoho Books",
+        WRITING: "Writing contacts to Zoho Campaigns",
+        FINISHING: "Finishing",
+    }
+
+
+@dataclass(frozen=True)
+class Progress:
+    run_id: int
+    phase: str
+    done: int
+    total: int | None  # None while unknown
+    counts: RunCounts = field(default_factory=RunCounts)
+    message: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+    @property
+    def phase_label(self) -> str:
+        return Phase.LABELS.get(self.phase, self.phase)
+
+
+ProgressSink = Callable[[Progress], None]
+
+
+def ignore_progress(_: Progress) -> None:
+    return None
+
+
+class CancelToken:
+    """Set from any thread; the engine stops at the next batch boundary."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = "cancelled"
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.reason = reason
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
