@@ -1,0 +1,425 @@
+"""Zoho Accounts OAuth 2.0: PKCE sign-in through a loopback redirect, Self Client codes,
+token refresh (rate-limited, one at a time), revoke and the signed-in user's email.
+
+The same code talks to real Zoho and to the Sandbox; only ``accounts_url`` differs.
+Tokens never appear in logs, exception messages or ``repr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import logging
+import secrets
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from desktop_app import config
+from desktop_app.connectors.errors import (
+    AuthError,
+    AuthExpired,
+    RateLimited,
+    Unavailable,
+    ZohoError,
+    classify,
+    error_from_exception,
+)
+from desktop_app.connectors.limiter import Limiter
+
+log = logging.getLogger(__name__)
+
+# The minimum the app needs, in one place: read customers and organizations in Books, read and
+# write contacts/fields in Campaigns, and read the user's profile (email, for SPEC R3).
+SCOPES: tuple[str, ...] = (
+    "ZohoBooks.contacts.READ",
+    "ZohoBooks.settings.READ",
+    "ZohoCampaigns.contact.ALL",
+    "AaaServer.profile.READ",
+)
+
+TOKEN_FAMILY = "accounts.token"
+REFRESH_EARLY = 300.0  # refresh this many seconds before the access token expires
+SIGN_IN_TIMEOUT = 300.0
+
+
+# --------------------------------------------------------------------------- PKCE
+
+
+def new_code_verifier() -> str:
+    """RFC 7636 verifier: 43–128 characters of [A-Za-z0-9-._~] (here 64)."""
+    return secrets.token_urlsafe(48)
+
+
+def code_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(24)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    api_domain: str
+    expires_at: float  # time.time() seconds
+    accounts_server: str
+
+    def __repr__(self) -> str:
+        return (f"TokenSet(access_token=***, refresh_token={'***' if self.refresh_token else None}, "
+                f"api_domain={self.api_domain!r}, expires_at={self.expires_at!r}, "
+                f"accounts_server={self.accounts_server!r})")
+
+    __str__ = __repr__
+
+
+class OAuthClient:
+    """One registered OAuth client at one accounts server."""
+
+    def __init__(self, accounts_url: str, client_id: str, client_secret: str, *,
+                 session: requests.Session | None = None, timeout: tuple[float, float] = (5, 30),
+                 clock: Callable[[], float] = time.time) -> None:
+        self.accounts_url = accounts_url.rstrip("/")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"OAuthClient({self.accounts_url!r}, client_id={self.client_id!r})"
+
+    def at(self, accounts_url: str) -> OAuthClient:
+        """The same client at another accounts server (the callback's ``accounts-server``)."""
+        return OAuthClient(accounts_url, self.client_id, self._client_secret, session=self.session,
+                           timeout=self.timeout, clock=self.clock)
+
+    def authorization_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        query = urlencode({
+            "response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
+            "scope": ",".join(SCOPES), "state": state, "access_type": "offline",
+            "prompt": "consent", "code_challenge": code_challenge, "code_challenge_method": "S256",
+        })
+        return f"{self.accounts_url}/oauth/v2/auth?{query}"
+
+    def _post(self, path: str, data: dict[str, str]) -> dict:
+        try:
+            resp = self.session.post(self.accounts_url + path, data=data, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise error_from_exception(exc) from None
+        answer = classify(resp.status_code, resp.text, resp.headers, family=TOKEN_FAMILY)
+        log.info("accounts POST %s -> %s %s", path, resp.status_code,
+                 type(answer.error).__name__ if answer.error else "ok")
+        if answer.error is not None:
+            raise answer.error
+        return answer.body or {}
+
+    def _token_set(self, body: dict, refresh_token: str | None) -> TokenSet:
+        access = body.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise Unavailable("Zoho's sign-in server answered without an access token; try again later.")
+        try:
+            expires_in = float(body.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            expires_in = 3600.0
+        return TokenSet(access, body.get("refresh_token") or refresh_token,
+                        str(body.get("api_domain") or ""), self.clock() + expires_in, self.accounts_url)
+
+    def exchange_code(self, code: str, *, redirect_uri: str | None,
+                      code_verifier: str | None) -> TokenSet:
+        """Grant code → tokens. Self Client codes have no redirect URI and no verifier."""
+        data = {"grant_type": "authorization_code", "client_id": self.client_id,
+                "client_secret": self._client_secret, "code": code}
+        if redirect_uri:
+            data["redirect_uri"] = redirect_uri
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        try:
+            body = self._post("/oauth/v2/token", data)
+        except AuthExpired:
+            raise AuthError("Zoho did not accept the sign-in code (it may have expired or been used "
+                            "already). Sign in again.") from None
+        tokens = self._token_set(body, None)
+        if not tokens.refresh_token:
+            raise AuthError("Zoho did not return a refresh token; sign in again and allow offline access.")
+        return tokens
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """A new access token; AuthExpired when the refresh token was revoked."""
+        body = self._post("/oauth/v2/token", {
+            "grant_type": "refresh_token", "client_id": self.client_id,
+            "client_secret": self._client_secret, "refresh_token": refresh_token})
+        return self._token_set(body, refresh_token)
+
+    def revoke(self, token: str) -> None:
+        """Revoke a refresh token (and every access token made from it)."""
+        try:
+            resp = self.session.post(self.accounts_url + "/oauth/v2/token/revoke",
+                                     data={"token": token}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise error_from_exception(exc) from None
+        log.info("accounts POST /oauth/v2/token/revoke -> %s", resp.status_code)
+        if resp.status_code == 400:
+            return  # unknown token: it is already gone, which is what we wanted
+        answer = classify(resp.status_code, resp.text, resp.headers, family=TOKEN_FAMILY)
+        if answer.error is not None:
+            raise answer.error
+
+    def user_email(self, access_token: str) -> str:
+        """The signed-in user's email (``/oauth/user/info``; scope AaaServer.profile.READ)."""
+        try:
+            resp = self.session.get(self.accounts_url + "/oauth/user/info",
+                                    headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
+                                    timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise error_from_exception(exc) from None
+        answer = classify(resp.status_code, resp.text, resp.headers)
+        log.info("accounts GET /oauth/user/info -> %s", resp.status_code)
+        if answer.error is not None:
+            raise answer.error
+        email = (answer.body or {}).get("Email") or (answer.body or {}).get("email")
+        if not isinstance(email, str) or "@" not in email:
+            raise Unavailable("Zoho did not say which user is signed in; try again later.")
+        return email.strip()
+
+
+# --------------------------------------------------------------------------- loopback redirect
+
+
+@dataclass(frozen=True)
+class Callback:
+    code: str = field(repr=False)
+    accounts_server: str | None
+    location: str | None
+
+
+_PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+         "<body style='font-family:sans-serif;margin:3em'><h2>{title}</h2><p>{text}</p></body></html>")
+
+
+class LoopbackReceiver:
+    """Receives ONE OAuth callback on 127.0.0.1 at the first free registered port."""
+
+    def __init__(self, state: str, ports: tuple[int, ...] = config.REDIRECT_PORTS,
+                 path: str = config.REDIRECT_PATH) -> None:
+        self.state = state
+        self.path = path
+        self._result: Callback | ZohoError | None = None
+        self._server = self._bind(ports)
+        self.port = self._server.server_address[1]
+        self.redirect_uri = f"http://127.0.0.1:{self.port}{self.path}"
+
+    def _bind(self, ports: tuple[int, ...]) -> HTTPServer:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path != receiver.path or receiver._result is not None:
+                    self._page(404, "Not found", "This address only receives one Zoho sign-in.")
+                    return
+                receiver._result = receiver._judge(parse_qs(parts.query))
+                if isinstance(receiver._result, Callback):
+                    self._page(200, "Signed in", "You can close this window and return to the app.")
+                else:
+                    self._page(400, "Sign-in failed", html.escape(receiver._result.message))
+
+            def _page(self, status: int, title: str, text: str) -> None:
+                body = _PAGE.format(title=title, text=text).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args) -> None:  # the query holds the code
+                pass
+
+        for port in ports:
+            try:
+                server = HTTPServer(("127.0.0.1", port), Handler)
+            except OSError:
+                log.info("loopback port %s is busy; trying the next", port)
+                continue
+            server.timeout = 0.1
+            return server
+        raise AuthError("All the sign-in ports (" + ", ".join(map(str, ports)) + ") on this computer are "
+                        "busy. Close the program using them and try again.")
+
+    def _judge(self, query: dict[str, list[str]]) -> Callback | ZohoError:
+        def one(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        if not secrets.compare_digest(one("state") or "", self.state):
+            return AuthError("The sign-in answer did not match this request (state mismatch). Sign in again.")
+        if one("error"):
+            return AuthError("Zoho did not grant access (" + (one("error") or "")[:60] + "). Sign in again "
+                             "and choose Accept.")
+        code = one("code")
+        if not code:
+            return AuthError("Zoho's answer did not contain a sign-in code. Sign in again.")
+        return Callback(code, one("accounts-server"), one("location"))
+
+    def wait(self, timeout: float = SIGN_IN_TIMEOUT, cancel: threading.Event | None = None) -> Callback:
+        """Serve until the callback arrives, ``timeout`` passes or ``cancel`` is set."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self._result is None:
+                if cancel is not None and cancel.is_set():
+                    raise AuthError("Sign-in was cancelled.", title="Sign-in cancelled")
+                if time.monotonic() > deadline:
+                    raise AuthError("No answer came from the browser in time. Sign in again.")
+                self._server.handle_request()
+        finally:
+            self.close()
+        if isinstance(self._result, ZohoError):
+            raise self._result
+        return self._result
+
+    def close(self) -> None:
+        self._server.server_close()
+
+
+def _trusted_accounts_server(oauth: OAuthClient, server: str | None) -> str:
+    """The callback's accounts-server if it is a known Zoho one (or ours); else refuse."""
+    if not server:
+        return oauth.accounts_url
+    server = server.rstrip("/")
+    if server == oauth.accounts_url or config.data_center_for_accounts_server(server) is not None:
+        return server
+    raise AuthError("The sign-in answer named an unknown Zoho accounts server. Sign in again.")
+
+
+def sign_in_browser(oauth: OAuthClient, open_url: Callable[[str], object] = webbrowser.open,
+                    timeout: float = SIGN_IN_TIMEOUT, cancel: threading.Event | None = None,
+                    ports: tuple[int, ...] = config.REDIRECT_PORTS) -> TokenSet:
+    """Authorization code + PKCE + state through the system browser and a loopback receiver."""
+    state, verifier = new_state(), new_code_verifier()
+    receiver = LoopbackReceiver(state, ports)
+    try:
+        open_url(oauth.authorization_url(receiver.redirect_uri, state, code_challenge(verifier)))
+    except Exception:
+        receiver.close()
+        raise
+    callback = receiver.wait(timeout, cancel)
+    # The token request goes to the user's own data center (the callback's accounts-server).
+    target = oauth.at(_trusted_accounts_server(oauth, callback.accounts_server))
+    return target.exchange_code(callback.code, redirect_uri=receiver.redirect_uri, code_verifier=verifier)
+
+
+def sign_in_auto_approve(oauth: OAuthClient, *, timeout: float = 30.0,
+                         ports: tuple[int, ...] = config.REDIRECT_PORTS) -> TokenSet:
+    """The Sandbox's sign-in: the real flow, with requests acting as the browser.
+
+    The Sandbox approves at once and answers 302 to our loopback receiver, which requests
+    follows exactly as a browser would.
+    """
+    failure: list[BaseException] = []
+
+    def browse(url: str) -> None:
+        def run() -> None:
+            try:
+                resp = requests.get(url, timeout=(5, timeout))
+                if resp.status_code >= 400 and not resp.history:
+                    failure.append(AuthError(f"The Sandbox refused the sign-in (HTTP {resp.status_code})."))
+                    cancel.set()
+            except requests.RequestException as exc:
+                failure.append(error_from_exception(exc))
+                cancel.set()
+
+        threading.Thread(target=run, name="sandbox-browser", daemon=True).start()
+
+    cancel = threading.Event()
+    try:
+        return sign_in_browser(oauth, open_url=browse, timeout=timeout, cancel=cancel, ports=ports)
+    except AuthError:
+        if failure:
+            raise failure[0] from None
+        raise
+
+
+def sign_in_with_code(oauth: OAuthClient, code: str) -> TokenSet:
+    """Self Client: a grant code generated in the API Console and pasted by the user."""
+    code = (code or "").strip()
+    if not code:
+        raise AuthError("The grant code is empty; generate one in the Zoho API Console (Self Client).")
+    return oauth.exchange_code(code, redirect_uri=None, code_verifier=None)
+
+
+# --------------------------------------------------------------------------- access tokens
+
+
+class TokenManager:
+    """Hands out a valid access token; refreshes early, on demand, one at a time, within limits."""
+
+    def __init__(self, oauth: OAuthClient, refresh_token: str, *, clock: Callable[[], float] = time.time,
+                 limiter: Limiter | None = None, initial: TokenSet | None = None,
+                 early: float = REFRESH_EARLY, max_wait: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.oauth = oauth
+        self._refresh_token = refresh_token
+        self.clock = clock
+        self.limiter = limiter or Limiter()
+        self.early = early
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._current: TokenSet | None = initial
+        self.refreshes = 0
+        # The limiter key identifies the refresh token without revealing it.
+        self._key = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        return f"TokenManager({self.oauth!r}, refreshes={self.refreshes})"
+
+    @property
+    def token_set(self) -> TokenSet | None:
+        return self._current
+
+    def access_token(self) -> str:
+        with self._lock:
+            cur = self._current
+            if cur is not None and self.clock() < cur.expires_at - self.early:
+                return cur.access_token
+            return self._refresh_locked().access_token
+
+    def invalidate(self, token: str) -> None:
+        """The server refused ``token``: the next ``access_token()`` refreshes (once, for all threads)."""
+        with self._lock:
+            if self._current is not None and self._current.access_token == token:
+                self._current = None
+
+    def refresh_now(self) -> TokenSet:
+        with self._lock:
+            return self._refresh_locked()
+
+    def _refresh_locked(self) -> TokenSet:
+        while True:
+            wait = self.limiter.try_acquire(TOKEN_FAMILY, self._key)
+            if wait <= 0:
+                break
+            if wait > self.max_wait:
+                retry_at = datetime.now(UTC) + timedelta(seconds=wait)
+                raise RateLimited(retry_at, "Zoho allows only a few sign-in token requests every 10 "
+                                            "minutes; the app will continue after "
+                                            f"{retry_at.astimezone().strftime('%H:%M:%S')}.")
+            self._sleep(wait + 0.001)
+        self.refreshes += 1
+        fresh = self.oauth.refresh(self._refresh_token)
+        self._current = replace(fresh, refresh_token=self._refresh_token)
+        return self._current

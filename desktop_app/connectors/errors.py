@@ -1,0 +1,212 @@
+"""Typed connector errors and the ONE function that turns HTTP answers into them.
+
+Every error carries a ``title`` and a ``message`` a user can act on. Messages never contain a
+token, a client secret or a query string: they are built from Zoho's own ``message`` text (which
+never echoes credentials) and our sentences. A wrong guess about real Zoho's error shapes is
+fixed here and only here (docs/wire-contract.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import requests
+
+
+class ZohoError(Exception):
+    """Base of every connector error."""
+
+    title = "Zoho error"
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthExpired(ZohoError):
+    """The refresh token no longer works (revoked, expired): the user has to reconnect."""
+
+    title = "Reconnect to Zoho"
+
+    def __init__(self, message: str = "The connection to Zoho has expired or was revoked. "
+                                      "Reconnect the account to continue.") -> None:
+        super().__init__(message)
+
+
+class AuthError(ZohoError):
+    """Signing in failed: bad state, invalid code, unknown client, wrong redirect URI…"""
+
+    title = "Sign-in failed"
+
+
+class RateLimited(ZohoError):
+    """Zoho (or our own limiter) asks us to slow down until ``retry_at``."""
+
+    title = "Too many requests"
+
+    def __init__(self, retry_at: datetime, message: str | None = None) -> None:
+        self.retry_at = retry_at
+        super().__init__(message or f"Zoho asked us to slow down; try again after "
+                                    f"{retry_at.astimezone().strftime('%H:%M:%S')}.")
+
+
+class Locked(ZohoError):
+    """A Campaigns endpoint family is locked until ``until`` after its window was exceeded."""
+
+    title = "Zoho Campaigns API locked"
+
+    def __init__(self, family: str, until: datetime, message: str | None = None) -> None:
+        self.family = family
+        self.until = until
+        super().__init__(message or f"Zoho Campaigns locked this API ({family}) for exceeding its call "
+                                    f"limit; it opens again at {until.astimezone().strftime('%H:%M:%S')}.")
+
+
+class DailyCapReached(ZohoError):
+    """The Books organization's daily API cap is used up; work resumes at ``reset_at``."""
+
+    title = "Daily API limit reached"
+
+    def __init__(self, reset_at: datetime, message: str | None = None) -> None:
+        self.reset_at = reset_at
+        super().__init__(message or "The Zoho Books organization used up its daily API calls; the sync "
+                                    f"continues after {reset_at.astimezone().strftime('%Y-%m-%d %H:%M')}.")
+
+
+class ApiError(ZohoError):
+    """Zoho refused the request with a body code (always kept as a str)."""
+
+    title = "Zoho refused the request"
+
+    def __init__(self, code: str | int, message: str, *, status: int | None = None) -> None:
+        self.code = str(code)
+        self.status = status
+        super().__init__(f"{message} (code {self.code})" if message else f"Zoho error code {self.code}")
+        self.zoho_message = message
+
+
+class Unavailable(ZohoError):
+    """Network failure, timeout, 5xx after retries, malformed or truncated JSON."""
+
+    title = "Zoho is unavailable"
+
+    def __init__(self, message: str = "Zoho did not answer properly; try again later.") -> None:
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------- normalising
+
+CAMPAIGNS_SUCCESS_CODES = {"0", "200"}
+# Books: 401 + code 57 (wire contract [INF]); Campaigns: code "401" in a 200 body.
+_INVALID_TOKEN_TEXT = ("invalid oauth", "invalid_token", "invalid_oauthtoken", "oauth token")
+BOOKS_DAILY_CAP_CODE = "1070"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``classify`` decided about one HTTP answer."""
+
+    body: dict | None  # parsed JSON on success
+    error: ZohoError | None
+    invalid_token: bool = False  # retry once after a refresh
+    retryable: bool = False  # transient: back off and retry (reads; safe writes)
+    retry_after: float | None = None  # seconds, from the Retry-After header
+
+
+def retry_after_seconds(headers) -> float | None:
+    value = (headers or {}).get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def error_from_exception(exc: BaseException) -> Unavailable:
+    """A requests exception (connection refused, timeout, broken body…) → Unavailable.
+
+    The exception text may contain the full URL (with query-string tokens), so it is never copied.
+    """
+    if isinstance(exc, requests.Timeout):
+        return Unavailable("Zoho did not answer in time; try again later.")
+    if isinstance(exc, requests.ConnectionError):
+        return Unavailable("Could not reach Zoho; check the network connection and try again.")
+    return Unavailable()
+
+
+def _body_code(body: dict) -> tuple[str | None, str, dict]:
+    """(code as str or None, message, the dict holding them) for the three body shapes."""
+    inner = body.get("response") if isinstance(body.get("response"), dict) else body
+    code = inner.get("code", body.get("code"))
+    message = inner.get("message", body.get("message")) or ""
+    return (None if code is None else str(code)), str(message), inner
+
+
+def classify(status: int, text: str, headers=None, *, family: str = "",
+             now: datetime | None = None) -> Answer:
+    """One HTTP answer (status, body text, headers) → success body or a typed error."""
+    now = now or datetime.now(UTC)
+    wait = retry_after_seconds(headers)
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        # Malformed/truncated JSON or an HTML error page: transient for 5xx/429, otherwise Unavailable.
+        return Answer(None, Unavailable(), retryable=True, retry_after=wait)
+
+    # OAuth endpoints answer {"error": …} with HTTP 200.
+    if "error" in body and isinstance(body.get("error"), str) and "code" not in body:
+        err = body["error"]
+        if err == "Access Denied":
+            retry_at = now + timedelta(seconds=wait if wait is not None else 60)
+            return Answer(None, RateLimited(retry_at, "Zoho refused more sign-in token requests for now "
+                                                      "(too many in 10 minutes); try again later."))
+        if err in ("invalid_code", "invalid_token"):
+            return Answer(None, AuthExpired(), invalid_token=err == "invalid_token")
+        return Answer(None, AuthError(f"Zoho refused the sign-in ({err}). Check the client settings "
+                                      "and try again."))
+
+    code, message, _inner = _body_code(body)
+    status_text = str(body.get("status", "")).lower()
+
+    if 200 <= status < 300:
+        ok = status_text == "success" or code is None or code in CAMPAIGNS_SUCCESS_CODES
+        if ok and status_text != "error":
+            return Answer(body, None)
+        # Campaigns reports errors inside HTTP 200.
+        if code == "401" or any(t in message.lower() for t in _INVALID_TOKEN_TEXT):
+            return Answer(None, AuthExpired(), invalid_token=True)
+        if code == "429":
+            until = now + timedelta(seconds=wait if wait is not None else 30 * 60)
+            return Answer(None, Locked(family or "campaigns", until), retry_after=wait)
+        if code in ("500", "2101"):
+            return Answer(None, Unavailable(), retryable=True, retry_after=wait)
+        return Answer(None, ApiError(code or "unknown", message, status=status))
+
+    if status == 401 or code == "57":
+        return Answer(None, AuthExpired(), invalid_token=True)
+    if status == 429:
+        if code == BOOKS_DAILY_CAP_CODE:
+            # No Retry-After for the daily cap: the window resets within a day.
+            reset = now + timedelta(seconds=wait) if wait else now + timedelta(hours=24)
+            return Answer(None, DailyCapReached(reset))
+        retry_at = now + timedelta(seconds=wait if wait is not None else 60)
+        return Answer(None, RateLimited(retry_at), retryable=True, retry_after=wait)
+    if status >= 500:
+        return Answer(None, Unavailable(), retryable=True, retry_after=wait)
+    return Answer(None, ApiError(code or str(status), message or f"HTTP {status}", status=status))

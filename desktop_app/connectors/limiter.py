@@ -1,0 +1,163 @@
+"""One client-side rate limiter for every Zoho endpoint family (SPEC R23).
+
+Sliding windows built from ``domain.limits.LIMITS``, each allowing ``SAFETY_MARGIN`` of the
+documented calls, so the server's own window (fixed or sliding, measured a little later than we
+measure) is never exceeded and a Campaigns lockout never happens in normal operation. Windows of
+a day or more are never slept through: the caller gets ``DailyCapReached`` and defers the run.
+Shared by all threads; ``slot`` bounds how many calls of a family are in flight.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from desktop_app.connectors.errors import DailyCapReached
+from desktop_app.domain.limits import DAY, DEFAULT_BOOKS_PLAN, LIMITS, Limit, books_daily_limit
+
+# The one safety margin: we allow ourselves 90 % of each documented window.
+SAFETY_MARGIN = 0.9
+
+
+def allowed_calls(documented: int) -> int:
+    """Calls we allow ourselves in a window Zoho documents as ``documented``."""
+    return max(1, math.floor(documented * SAFETY_MARGIN))
+
+
+@dataclass
+class _Window:
+    capacity: int
+    seconds: float
+    daily: bool  # a day-long (or longer) window: never slept through
+    stamps: deque
+
+
+class Limiter:
+    """``acquire(family, key)`` blocks until all of the family's windows allow one more call."""
+
+    def __init__(self, scale: float = 1.0, enabled: bool = True, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 books_plan: str = DEFAULT_BOOKS_PLAN,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        if scale <= 0:
+            raise ValueError("The limiter scale must be greater than 0.")
+        self.scale = scale
+        self.enabled = enabled
+        self._clock = clock
+        self._sleep = sleep
+        self._wall = wall
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], list[_Window]] = {}
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._calls: Counter[str] = Counter()
+        self._waited: Counter[str] = Counter()
+        self._limits: dict[str, Limit] = dict(LIMITS)
+        self.books_plan = books_plan
+
+    # ------------------------------------------------------------------ configuration
+
+    def limits_of(self, family: str) -> list[Limit]:
+        """The documented limits that apply to ``family`` (Books adds the plan's daily cap)."""
+        base = self._limits.get(family)
+        if base is None:
+            raise KeyError(f"No rate limit is defined for the endpoint family {family!r}")
+        found = [base]
+        if family == "books":
+            found.append(books_daily_limit(self.books_plan))
+        return found
+
+    def set_books_plan(self, plan: str) -> None:
+        """Switch the Books daily cap to ``plan``'s (from ``GET /organizations``)."""
+        with self._lock:
+            self.books_plan = plan or DEFAULT_BOOKS_PLAN
+            for (family, _key), windows in list(self._windows.items()):
+                if family == "books":
+                    daily = self._build(family)
+                    # Keep the calls already made in the windows that stay.
+                    for new, old in zip(daily, windows, strict=False):
+                        if new.seconds == old.seconds:
+                            new.stamps.extend(old.stamps)
+                    self._windows[(family, _key)] = daily
+
+    def _build(self, family: str) -> list[_Window]:
+        out = []
+        for limit in self.limits_of(family):
+            for w in limit.scaled(self.scale).windows:
+                out.append(_Window(allowed_calls(w.calls), w.seconds,
+                                   daily=w.seconds * self.scale >= DAY, stamps=deque()))
+        return out
+
+    # ------------------------------------------------------------------ acquiring
+
+    def try_acquire(self, family: str, key: str = "") -> float:
+        """Take a call if every window allows it (→ 0.0), else the seconds to wait (nothing taken).
+
+        Raises DailyCapReached when a day-long window is full.
+        """
+        if not self.enabled:
+            with self._lock:
+                self._calls[family] += 1
+            return 0.0
+        with self._lock:
+            windows = self._windows.get((family, key))
+            if windows is None:
+                windows = self._windows[(family, key)] = self._build(family)
+            now = self._clock()
+            wait = 0.0
+            for w in windows:
+                while w.stamps and w.stamps[0] <= now - w.seconds:
+                    w.stamps.popleft()
+                if len(w.stamps) >= w.capacity:
+                    until = w.stamps[0] + w.seconds - now
+                    if w.daily:
+                        raise DailyCapReached(self._wall() + timedelta(seconds=until))
+                    wait = max(wait, until)
+            if wait > 0:
+                return wait
+            for w in windows:
+                w.stamps.append(now)
+            self._calls[family] += 1
+            return 0.0
+
+    def acquire(self, family: str, key: str = "") -> None:
+        """Block until one call of ``family`` (for ``key``, e.g. the organization) is allowed."""
+        while True:
+            wait = self.try_acquire(family, key)
+            if wait <= 0:
+                return
+            with self._lock:
+                self._waited[family] += 1
+            # A hair over the exact moment, so the next try finds the slot free.
+            self._sleep(wait + 0.001)
+
+    @contextmanager
+    def slot(self, family: str) -> Iterator[None]:
+        """Bounded concurrency: at most the family's ``concurrency`` calls in flight."""
+        base = self._limits.get(family)
+        if not self.enabled or base is None or not base.concurrency:
+            with nullcontext():
+                yield
+            return
+        with self._lock:
+            sem = self._semaphores.get(family)
+            if sem is None:
+                sem = self._semaphores[family] = threading.BoundedSemaphore(base.concurrency)
+        with sem:
+            yield
+
+    def stats(self) -> dict[str, int]:
+        """Calls allowed per family since this limiter was built."""
+        with self._lock:
+            return dict(self._calls)
+
+    def waits(self) -> dict[str, int]:
+        """How often a family had to wait for its window (for benchmarks and the run report)."""
+        with self._lock:
+            return dict(self._waited)

@@ -1,0 +1,126 @@
+"""The client-side limiter, on an injected clock (no real sleeping)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from desktop_app.connectors.errors import DailyCapReached
+from desktop_app.connectors.limiter import SAFETY_MARGIN, Limiter, allowed_calls
+from desktop_app.domain.limits import LIMITS
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_margin_is_one_constant_below_every_documented_limit():
+    assert 0 < SAFETY_MARGIN < 1
+    for limit in LIMITS.values():
+        for w in limit.windows:
+            assert allowed_calls(w.calls) < w.calls or w.calls == 1
+
+
+def test_books_minute_window_never_exceeded():
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(500):
+        lim.acquire("books", "org1")
+        stamps.append(clock.now)
+    # In every 60-second window there are at most 90 calls (documented 100).
+    for i, t in enumerate(stamps):
+        in_window = [s for s in stamps[i:] if s < t + 60]
+        assert len(in_window) <= allowed_calls(100)
+    assert clock.slept, "the limiter had to wait"
+    assert lim.stats()["books"] == 500
+
+
+def test_keys_are_separate_buckets():
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep)
+    for _ in range(allowed_calls(100)):
+        lim.acquire("books", "org1")
+    assert lim.try_acquire("books", "org1") > 0
+    assert lim.try_acquire("books", "org2") == 0
+
+
+def test_scale_shrinks_windows():
+    clock = FakeClock()
+    lim = Limiter(scale=60, clock=clock, sleep=clock.sleep)
+    for _ in range(allowed_calls(500)):
+        lim.acquire("campaigns.listsubscribe")
+    wait = lim.try_acquire("campaigns.listsubscribe")
+    assert 0 < wait <= 1.0  # a minute / 60
+
+
+def test_daily_cap_raises_instead_of_sleeping():
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep, books_plan="free")
+    with pytest.raises(DailyCapReached) as info:
+        for _ in range(2000):
+            lim.acquire("books", "org")
+    assert lim.stats()["books"] == allowed_calls(1000)
+    assert info.value.reset_at is not None
+    assert all(s < 3600 for s in clock.slept)  # never slept for hours
+
+
+def test_set_books_plan_changes_cap():
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep, books_plan="free")
+    lim.acquire("books", "org")
+    lim.set_books_plan("premium")
+    assert lim.limits_of("books")[1].windows[0].calls == 10_000
+
+
+def test_disabled_limiter_never_waits():
+    clock = FakeClock()
+    lim = Limiter(enabled=False, clock=clock, sleep=clock.sleep)
+    for _ in range(1000):
+        lim.acquire("campaigns.fields")
+    assert clock.slept == [] and lim.stats()["campaigns.fields"] == 1000
+
+
+def test_unknown_family_is_a_clear_error():
+    with pytest.raises(KeyError, match="family"):
+        Limiter().acquire("nope")
+    with pytest.raises(ValueError):
+        Limiter(scale=0)
+
+
+def test_slot_bounds_concurrency_and_threads_share_the_limiter():
+    lim = Limiter(scale=1000)  # windows of 60 ms, real clock
+    inflight = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def work():
+        nonlocal inflight, peak
+        for _ in range(20):
+            lim.acquire("books", "o")
+            with lim.slot("books"):
+                with lock:
+                    inflight += 1
+                    peak = max(peak, inflight)
+                time.sleep(0.001)
+                with lock:
+                    inflight -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lim.stats()["books"] == 240
+    assert 1 <= peak <= LIMITS["books"].concurrency
