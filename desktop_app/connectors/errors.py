@@ -86,9 +86,12 @@ class ApiError(ZohoError):
 
     title = "Zoho refused the request"
 
-    def __init__(self, code: str | int, message: str, *, status: int | None = None) -> None:
+    def __init__(self, code: str | int, message: str, *, status: int | None = None,
+                 contact_status: str | None = None) -> None:
         self.code = str(code)
         self.status = status
+        # Campaigns' listsubscribe says which state refused a contact (unsub|dnm|bounce|spam).
+        self.contact_status = contact_status
         super().__init__(f"{message} (code {self.code})" if message else f"Zoho error code {self.code}")
         self.zoho_message = message
 
@@ -196,7 +199,9 @@ def classify(status: int, text: str, headers=None, *, family: str = "",
             return Answer(None, Locked(family or "campaigns", until), retry_after=wait)
         if code in ("500", "2101"):
             return Answer(None, Unavailable(), retryable=True, retry_after=wait)
-        return Answer(None, ApiError(code or "unknown", message, status=status))
+        contact_status = body.get("contact_status")
+        return Answer(None, ApiError(code or "unknown", message, status=status,
+                                     contact_status=str(contact_status) if contact_status else None))
 
     if status == 401 or code == "57":
         return Answer(None, AuthExpired(), invalid_token=True)
