@@ -17,6 +17,10 @@ Semantics of :func:`next_runs` — all in the user's local zone, never in naive 
   hour-wildcard jobs): for every-1h the two 02:00 instants are an hour apart, like every
   other pair of runs, so the elapsed spacing is kept.
 - Never two runs at the same instant; results are strictly after ``after``, ascending.
+
+Results are aware datetimes in the user's zone, for display. Compare or subtract them in UTC
+(``.astimezone(UTC)`` / ``.timestamp()``): Python compares two datetimes of the *same* zone by
+wall time, so the two 02:00 runs of a fall-back night would look equal.
 """
 
 from __future__ import annotations
