@@ -1,0 +1,227 @@
+"""Zoho Accounts, as the Sandbox plays it: authorization code + PKCE, tokens, revoke, user info.
+
+Grant codes live in memory (2 minutes, single use). Tokens are random; only their SHA-256 hashes
+are stored, so the state file holds nothing a client could reuse. Errors follow Zoho: the token
+endpoint answers HTTP 200 with ``{"error": …}``; a bad authorization request gets an HTML page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from desktop_app.config import REDIRECT_PORTS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, redirect_uri
+from desktop_app.sandbox.http import Answer, Request, html_answer, json_answer, redirect
+from desktop_app.sandbox.limits import Limiter
+from desktop_app.sandbox.state import State
+
+ACCESS_TOKEN_SECONDS = 3600
+CODE_SECONDS = 120
+REGISTERED_REDIRECTS = frozenset(redirect_uri(p) for p in REDIRECT_PORTS)
+ACCESS_DENIED = {
+    "error_description": "You have made too many requests continuously. Please try again after some time.",
+    "error": "Access Denied",
+    "status": "failure",
+}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _new_token() -> str:
+    return f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+
+
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str | None  # None for Self Client codes
+    challenge: str | None
+    expires: float
+
+
+class Accounts:
+    def __init__(self, state: State, limiter: Limiter, base_url: Callable[[], str]) -> None:
+        self.state = state
+        self.limiter = limiter
+        self.base_url = base_url
+        self._codes: dict[str, _Code] = {}
+        self._lock = threading.Lock()
+        self._token_cache: dict[str, float] = {}  # access-token hash → expires_at (valid ones)
+
+    # ------------------------------------------------------------------ token checks for the APIs
+
+    def check_token(self, token: str | None) -> str:
+        """'ok', 'expired' or 'invalid' for an access token."""
+        if not token:
+            return "invalid"
+        h = _hash(token)
+        expires = self._token_cache.get(h)
+        if expires is None:
+            with self.state.read() as db:
+                row = db.execute(
+                    "SELECT expires_at, revoked FROM tokens WHERE token_hash=? AND kind='access'", (h,)
+                ).fetchone()
+            if row is None or row["revoked"]:
+                return "invalid"
+            expires = row["expires_at"] or 0.0
+            if expires > time.time():
+                self._token_cache[h] = expires
+        return "ok" if expires > time.time() else "expired"
+
+    def expire_all(self) -> int:
+        with self.state.tx() as db:
+            n = db.execute("UPDATE tokens SET expires_at=0 WHERE kind='access' AND expires_at>0").rowcount
+        self._token_cache.clear()
+        return n
+
+    def selfclient_code(self) -> str:
+        code = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+        with self._lock:
+            self._codes[code] = _Code(SANDBOX_CLIENT_ID, None, None, time.time() + 3 * 60)
+        return code
+
+    # ------------------------------------------------------------------ endpoints
+
+    def handle(self, req: Request) -> Answer:
+        route = {
+            ("GET", "/oauth/v2/auth"): self._auth,
+            ("POST", "/oauth/v2/token"): self._token,
+            ("POST", "/oauth/v2/token/revoke"): self._revoke,
+            ("GET", "/oauth/user/info"): self._user_info,
+        }
+        handler = route.get((req.method, req.path))
+        if handler is None:
+            return json_answer(404, {"error": "invalid_request", "error_description": "Unknown URL"})
+        return handler(req)
+
+    def _auth(self, req: Request) -> Answer:
+        p = req.params
+        if p.get("client_id") != SANDBOX_CLIENT_ID:
+            return html_answer(400, "error=invalid_client: unknown client_id")
+        if p.get("redirect_uri") not in REGISTERED_REDIRECTS:
+            return json_answer(200, {"error": "invalid_redirect_uri"})
+        if p.get("response_type") != "code" or not p.get("scope"):
+            return html_answer(400, "error=invalid_request: response_type=code and scope are required")
+        if not p.get("code_challenge") or p.get("code_challenge_method") != "S256":
+            return html_answer(400, "error=invalid_request: PKCE with code_challenge_method=S256 is required")
+        code = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+        with self._lock:
+            now = time.time()
+            self._codes = {k: v for k, v in self._codes.items() if v.expires > now}
+            self._codes[code] = _Code(
+                SANDBOX_CLIENT_ID, p["redirect_uri"], p["code_challenge"], now + CODE_SECONDS
+            )
+        query = {"code": code}
+        if "state" in p:
+            query["state"] = p["state"]
+        query.update({"location": "us", "accounts-server": self.base_url()})
+        return redirect(f"{p['redirect_uri']}?{urlencode(query)}")
+
+    def _token(self, req: Request) -> Answer:
+        p = req.params
+        if p.get("client_id") != SANDBOX_CLIENT_ID or p.get("client_secret") != SANDBOX_CLIENT_SECRET:
+            return json_answer(200, {"error": "invalid_client"})
+        grant = p.get("grant_type")
+        if grant == "authorization_code":
+            return self._code_grant(p)
+        if grant == "refresh_token":
+            return self._refresh_grant(p)
+        return json_answer(200, {"error": "unsupported_grant_type"})
+
+    def _throttled(self, key: str) -> Answer | None:
+        verdict = self.limiter.check("accounts.token", key)
+        if verdict.allowed:
+            return None
+        return json_answer(
+            200, ACCESS_DENIED, headers={"Retry-After": str(max(1, round(verdict.retry_after)))}
+        )
+
+    def _code_grant(self, p: dict[str, str]) -> Answer:
+        with self._lock:
+            grant = self._codes.get(p.get("code", ""))
+        if grant is None or grant.expires < time.time():
+            return json_answer(200, {"error": "invalid_code"})
+        if grant.redirect_uri is not None:
+            if p.get("redirect_uri") != grant.redirect_uri:
+                return json_answer(200, {"error": "invalid_redirect_uri"})
+            verifier = p.get("code_verifier", "")
+            digest = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            )
+            if not verifier or digest != grant.challenge:
+                return json_answer(200, {"error": "invalid_code"})
+        denied = self._throttled("code:" + grant.client_id)
+        if denied:
+            return denied
+        with self._lock:
+            if self._codes.pop(p.get("code", ""), None) is None:  # used concurrently
+                return json_answer(200, {"error": "invalid_code"})
+        refresh, access = _new_token(), _new_token()
+        with self.state.tx() as db:
+            db.execute(
+                "INSERT INTO tokens (token_hash, kind, client_id) VALUES (?, 'refresh', ?)",
+                (_hash(refresh), grant.client_id),
+            )
+            self._store_access(db, access, _hash(refresh), grant.client_id)
+        return json_answer(200, {"access_token": access, "refresh_token": refresh, **self._token_tail()})
+
+    def _refresh_grant(self, p: dict[str, str]) -> Answer:
+        refresh_hash = _hash(p.get("refresh_token", ""))
+        with self.state.read() as db:
+            row = db.execute(
+                "SELECT client_id, revoked FROM tokens WHERE token_hash=? AND kind='refresh'", (refresh_hash,)
+            ).fetchone()
+        if row is None or row["revoked"]:
+            return json_answer(200, {"error": "invalid_code"})
+        denied = self._throttled("refresh:" + refresh_hash)
+        if denied:
+            return denied
+        access = _new_token()
+        with self.state.tx() as db:
+            self._store_access(db, access, refresh_hash, row["client_id"])
+        return json_answer(200, {"access_token": access, **self._token_tail()})
+
+    def _store_access(self, db, access: str, refresh_hash: str, client_id: str) -> None:
+        db.execute(
+            "INSERT INTO tokens (token_hash, kind, refresh_hash, client_id, expires_at)"
+            " VALUES (?, 'access', ?, ?, ?)",
+            (_hash(access), refresh_hash, client_id, time.time() + ACCESS_TOKEN_SECONDS),
+        )
+
+    def _token_tail(self) -> dict:
+        return {"api_domain": self.base_url(), "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS}
+
+    def _revoke(self, req: Request) -> Answer:
+        h = _hash(req.params.get("token", ""))
+        with self.state.tx() as db:
+            n = db.execute("UPDATE tokens SET revoked=1 WHERE token_hash=?", (h,)).rowcount
+            db.execute("UPDATE tokens SET revoked=1 WHERE refresh_hash=?", (h,))
+        self._token_cache.clear()
+        if not n:
+            return json_answer(400, {"error": "invalid_token", "status": "failure"})
+        return json_answer(200, {"status": "success"})
+
+    def _user_info(self, req: Request) -> Answer:
+        verdict = self.check_token(req.token)
+        if verdict != "ok":
+            return json_answer(401, {"error": "invalid_token"})
+        owner = self.state.settings()["owner_email"]
+        local = owner.split("@", 1)[0]
+        return json_answer(
+            200,
+            {
+                "ZUID": 700_000_001,
+                "Email": owner,
+                "Display_Name": local.title(),
+                "First_Name": local.title(),
+                "Last_Name": "Demo",
+            },
+        )

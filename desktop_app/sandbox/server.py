@@ -1,0 +1,215 @@
+"""``SandboxServer``: the Sandbox on 127.0.0.1, in a background thread or in the foreground.
+
+The state file is reused as it is unless ``reset=True`` or the requested seed parameters
+(``customers``, ``seed``) differ from the ones it was seeded with; ``customers=None`` /
+``seed=None`` mean "whatever the file has" (1500 / 42 for a new file). While running, the
+server's URL and pid are written next to the state file (``sandbox.server.json``) so the CLI can
+reach it; the file is removed on stop, and a stale one (dead pid) is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from desktop_app.config import Endpoints
+from desktop_app.sandbox.app import SandboxApp
+from desktop_app.sandbox.seed import SeedParams, seed
+from desktop_app.sandbox.state import State
+
+log = logging.getLogger(__name__)
+DEFAULT_CUSTOMERS = 1500
+DEFAULT_SEED = 42
+
+
+def runfile_path(db_path: Path) -> Path:
+    return Path(db_path).with_name(Path(db_path).stem + ".server.json")
+
+
+def running_server_url(db_path: Path) -> str | None:
+    """The URL of a Sandbox serving ``db_path`` right now, or None (missing or stale file)."""
+    try:
+        info = json.loads(runfile_path(db_path).read_text(encoding="utf-8"))
+        pid, url = int(info["pid"]), str(info["url"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return url
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: benchmarks make 100k calls on a few connections
+    server_version = "ZohoSandbox/1.0"
+
+    def _serve(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > 10_000_000:
+            self.send_error(400, "Bad Content-Length")
+            return
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = self.server.app.handle(self.command, self.path, headers, body)  # type: ignore[attr-defined]
+        if answer.drop:
+            self.close_connection = True
+            return
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _serve
+
+    def log_message(self, format: str, *args) -> None:  # the call log records calls; URLs may carry tokens
+        pass
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        port: int = 0,
+        customers: int | None = DEFAULT_CUSTOMERS,
+        seed: int | None = DEFAULT_SEED,
+        limits: str = "on",
+        latency_ms: int = 0,
+        owner_email: str | None = None,
+        reset: bool = False,
+        fault_rate: float = 0.0,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self._port = int(port)
+        self.state = State(self.db_path)
+        try:
+            self._prepare(customers, seed, reset, owner_email)
+            self.app = SandboxApp(
+                self.state,
+                limits=limits,
+                latency_ms=latency_ms,
+                base_url=lambda: self.url,
+                fault_seed=seed or 0,
+                timeout_seconds=timeout_seconds,
+            )
+            if fault_rate:
+                from desktop_app.sandbox.faults import parse_rule
+
+                self.app.faults.add(parse_rule({"kind": "5xx", "rate": fault_rate}))
+        except BaseException:
+            self.state.close()
+            raise
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _prepare(
+        self, customers: int | None, seed_: int | None, reset: bool, owner_email: str | None
+    ) -> None:
+        had = self.state.meta("seed_params")
+        want = SeedParams(
+            customers if customers is not None else (had or {}).get("customers", DEFAULT_CUSTOMERS),
+            seed_ if seed_ is not None else (had or {}).get("seed", DEFAULT_SEED),
+        )
+        if reset or had != {"customers": want.customers, "seed": want.seed}:
+            seed(self.state, want)
+        if owner_email is not None:
+            self.state.update_settings(campaigns_owner_email=owner_email)
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the Sandbox is not started")
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints.for_server(self.url)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def _bind(self) -> None:
+        if self._httpd is not None:
+            raise RuntimeError("the Sandbox is already started")
+        self._httpd = _HTTPServer(("127.0.0.1", self._port), _Handler)
+        self._httpd.app = self.app  # type: ignore[attr-defined]
+        self.app.stopping.clear()
+        runfile_path(self.db_path).write_text(
+            json.dumps({"url": self.url, "pid": os.getpid()}), encoding="utf-8"
+        )
+        log.info("Sandbox listening on %s (state %s)", self.url, self.db_path)
+
+    def start(self) -> SandboxServer:
+        """Listen and serve on a daemon thread; returns once the socket accepts connections."""
+        self._bind()
+        assert self._httpd is not None
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sandbox-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until ``stop()`` (from another thread) or Ctrl-C."""
+        if self._httpd is None:
+            self._bind()
+        assert self._httpd is not None
+        try:
+            self._httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._close()
+
+    def stop(self) -> None:
+        """Stop serving, wake sleeping faults, join the thread, close the state file."""
+        self.app.stopping.set()
+        httpd = self._httpd
+        if httpd is not None and self._thread is not None:
+            httpd.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        elif httpd is not None and threading.current_thread() is not threading.main_thread():
+            httpd.shutdown()  # serve_forever() in another thread closes the rest
+            return
+        self._close()
+
+    def _close(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.server_close()
+            with contextlib.suppress(FileNotFoundError):
+                runfile_path(self.db_path).unlink()
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        self.state.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
