@@ -1,0 +1,122 @@
+"""A small client for the Sandbox's admin API (``/_sandbox/…``): tests, the CLI and the GUI's
+"Simulate activity" action drive the Sandbox through it. See docs/wire-contract.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class SandboxAdminError(Exception):
+    """The admin API refused a call (bad input, unknown id) or could not be reached."""
+
+
+class SandboxAdmin:
+    def __init__(
+        self, base_url: str, *, timeout: float = 30.0, session: requests.Session | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def _call(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> Any:
+        try:
+            resp = self.session.request(
+                method, f"{self.base_url}/_sandbox/{path}", json=body, params=params, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise SandboxAdminError(
+                f"the Sandbox at {self.base_url} did not answer ({type(exc).__name__})"
+            ) from None
+        try:
+            data = resp.json()
+        except ValueError:
+            raise SandboxAdminError(f"the Sandbox answered HTTP {resp.status_code} without JSON") from None
+        if resp.status_code >= 400:
+            raise SandboxAdminError(str(data.get("error") if isinstance(data, dict) else data))
+        return data
+
+    # ------------------------------------------------------------------ knobs and numbers
+
+    def health(self) -> dict:
+        return self._call("GET", "health")
+
+    def stats(self) -> dict:
+        return self._call("GET", "stats")
+
+    def config(self, **settings: Any) -> dict:
+        """Change settings (latency_ms, limits, owner_email, campaigns_owner_email, gdpr, plan_contact_limit,
+        books_plan, time_zone, second_org, timeout_seconds); with none, read them."""
+        return self._call("POST", "config", settings) if settings else self._call("GET", "config")
+
+    def faults(
+        self,
+        kind: str,
+        *,
+        rate: float | None = None,
+        calls: list[int] | None = None,
+        count: int | None = None,
+        service: str | None = None,
+        path_contains: str | None = None,
+        applied: bool = False,
+        status: int | None = None,
+    ) -> dict:
+        rule: dict[str, Any] = {"kind": kind, "applied": applied}
+        for key, value in (
+            ("rate", rate),
+            ("calls", calls),
+            ("count", count),
+            ("service", service),
+            ("path_contains", path_contains),
+            ("status", status),
+        ):
+            if value is not None:
+                rule[key] = value
+        return self._call("POST", "faults", rule)
+
+    def clear_faults(self) -> dict:
+        return self._call("DELETE", "faults")
+
+    def calls(self, since: int = 0) -> list[dict]:
+        return self._call("GET", "calls", params={"since": since})["calls"]
+
+    def last_call_number(self) -> int:
+        return int(self.health()["n"])
+
+    # ------------------------------------------------------------------ data
+
+    def add_customer(self, **fields: Any) -> dict:
+        return self._call("POST", "customers", fields)
+
+    def get_customer(self, contact_id: str) -> dict:
+        return self._call("GET", f"customers/{contact_id}")
+
+    def edit_customer(self, contact_id: str, **fields: Any) -> dict:
+        return self._call("PATCH", f"customers/{contact_id}", fields)
+
+    def delete_customer(self, contact_id: str) -> dict:
+        return self._call("DELETE", f"customers/{contact_id}")
+
+    def simulate(self, changes: int) -> list[str]:
+        return self._call("POST", "simulate", {"changes": changes})["changed"]
+
+    def list_contacts(self, listkey: str) -> list[dict]:
+        return self._call("GET", f"lists/{listkey}/contacts")["contacts"]
+
+    def set_contact_status(self, email: str, status: str, listkey: str | None = None) -> dict:
+        body: dict[str, Any] = {"email": email, "status": status}
+        if listkey:
+            body["listkey"] = listkey
+        return self._call("POST", "campaigns/contacts", body)
+
+    def expire_tokens(self) -> int:
+        return int(self._call("POST", "expire-tokens")["expired"])
+
+    def selfclient_code(self) -> str:
+        return str(self._call("POST", "selfclient/code")["code"])
+
+    def reset(self, customers: int | None = None, seed: int | None = None) -> dict:
+        body = {k: v for k, v in (("customers", customers), ("seed", seed)) if v is not None}
+        return self._call("POST", "reset", body)
