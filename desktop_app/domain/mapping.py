@@ -307,8 +307,8 @@ def _row_problem(
     if row.new_field:
         if existing is not None or is_email_target:
             return f"“{target}” already exists in Zoho Campaigns; untick New field."
-        if not is_legal_new_field_name(target):
-            return f"“{target}” cannot be created in Zoho Campaigns: {NEW_FIELD_NAME_RULE}."
+        if not is_legal_new_field_name(row.campaigns_field):  # untrimmed: it is the name created
+            return f"“{row.campaigns_field}” cannot be created in Zoho Campaigns: {NEW_FIELD_NAME_RULE}."
         return None
     if existing is None:
         if is_email_target:
