@@ -51,11 +51,12 @@ class LawfulBasis(StrEnum):
 
     @classmethod
     def parse(cls, text: str | LawfulBasis) -> LawfulBasis:
-        """Accepts the value, the label or variants ("Legal Obligation", "legal_obligation")."""
+        """Accepts the value, the label or variants ("Legal Obligation", "legal_obligation"), and
+        Zoho's singular wording ("Legitimate Interest", "Vital Interest")."""
         key = _squash(text)
         if key:
             for member in cls:
-                if key in (_squash(member.value), _squash(member.label)):
+                if _squash(member.value) in (key, key + "s"):
                     return member
         choices = ", ".join(m.value for m in cls)
         raise ValueError(f"Lawful basis {text!r} is not valid; choose one of: {choices}.")
