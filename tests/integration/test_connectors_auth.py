@@ -1,0 +1,224 @@
+"""OAuth against the Sandbox over loopback: the real flow, Self Client, refresh, revoke, secrets."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+import keyring.backends.fail
+import pytest
+import requests
+
+from desktop_app import config
+from desktop_app.connectors.auth import (
+    LoopbackReceiver,
+    OAuthClient,
+    TokenManager,
+    sign_in_auto_approve,
+    sign_in_with_code,
+)
+from desktop_app.connectors.errors import AuthError, AuthExpired, RateLimited
+from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.secrets import SecretStore
+from desktop_app.connectors.session import build_clients, connect_sandbox, store_secrets
+
+
+def admin(sandbox, method: str, path: str, body: dict | None = None) -> dict:
+    """The Sandbox admin API exactly as docs/wire-contract.md describes it."""
+    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=30)
+    resp.raise_for_status()
+    return resp.json() if resp.content else {}
+
+
+def oauth_for(sandbox, secret: str = config.SANDBOX_CLIENT_SECRET) -> OAuthClient:
+    return OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, secret)
+
+
+def test_full_browser_flow_headless(sandbox):
+    oauth = oauth_for(sandbox)
+    tokens = sign_in_auto_approve(oauth)
+    assert tokens.access_token and tokens.refresh_token
+    assert tokens.api_domain.startswith("http://127.0.0.1")
+    assert tokens.accounts_server == sandbox.endpoints.accounts.rstrip("/")
+    assert tokens.access_token not in repr(tokens) and tokens.refresh_token not in repr(tokens)
+    email = oauth.user_email(tokens.access_token)
+    assert "@" in email
+    # The flow really went through authorize → callback → token exchange.
+    calls = admin(sandbox, "GET", "calls")
+    paths = [c["path"] for c in (calls if isinstance(calls, list) else calls.get("calls", []))]
+    assert any(p.endswith("/oauth/v2/auth") for p in paths)
+    assert any(p.endswith("/oauth/v2/token") for p in paths)
+
+
+def test_connect_sandbox_factory_reads_owner_email(sandbox):
+    admin(sandbox, "POST", "config", {"owner_email": "boss@zylker-demo.com"})
+    conn = connect_sandbox(sandbox.url, limiter=Limiter(enabled=False))
+    assert conn.email == "boss@zylker-demo.com"
+    books, _campaigns = conn.clients(conn_org(conn), Limiter(enabled=False))
+    assert books.organizations()[0].email == "boss@zylker-demo.com"
+
+
+def conn_org(conn) -> str:
+    books, _ = build_clients(conn.endpoints, "", conn.tokens, limiter=Limiter(enabled=False))
+    return books.organizations()[0].org_id
+
+
+def test_self_client_code(sandbox):
+    code = admin(sandbox, "POST", "selfclient/code")["code"]
+    oauth = oauth_for(sandbox)
+    tokens = sign_in_with_code(oauth, code)
+    assert tokens.refresh_token
+    with pytest.raises(AuthError):  # single use
+        sign_in_with_code(oauth, code)
+    with pytest.raises(AuthError):
+        sign_in_with_code(oauth, "   ")
+
+
+def test_wrong_client_secret_is_a_sign_in_error(sandbox):
+    code = admin(sandbox, "POST", "selfclient/code")["code"]
+    with pytest.raises(AuthError) as info:
+        sign_in_with_code(oauth_for(sandbox, "wrong-secret"), code)
+    assert "wrong-secret" not in str(info.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_receiver_rejects_wrong_state_and_falls_back_to_next_port():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken, free = busy.getsockname()[1], _free_port()
+        receiver = LoopbackReceiver("expected-state", ports=(taken, free))
+        assert receiver.port == free
+        assert receiver.redirect_uri == f"http://127.0.0.1:{free}{config.REDIRECT_PATH}"
+
+        def browser():
+            requests.get(receiver.redirect_uri, params={"code": "c", "state": "forged"}, timeout=5)
+
+        t = threading.Thread(target=browser)
+        t.start()
+        with pytest.raises(AuthError, match="state"):
+            receiver.wait(timeout=10)
+        t.join()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        with pytest.raises(AuthError, match="busy"):
+            LoopbackReceiver("s", ports=(busy.getsockname()[1],))
+
+
+def test_receiver_cancel():
+    cancel = threading.Event()
+    receiver = LoopbackReceiver("s")
+    cancel.set()
+    with pytest.raises(AuthError, match="cancel"):
+        receiver.wait(timeout=10, cancel=cancel)
+
+
+def test_refresh_on_expiry_mid_iteration(sandbox):
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    limiter = Limiter(enabled=False)
+    books, _ = build_clients(sandbox.endpoints, "", tokens, limiter=limiter)
+    books.org_id = books.organizations()[0].org_id
+    seen = 0
+    for page in books.iter_customer_pages():
+        seen += len(page.customers)
+        if page.page == 1:
+            admin(sandbox, "POST", "expire-tokens")
+    assert seen >= 1000
+    assert tokens.refreshes == 1  # one invalid-token answer → one refresh, then on
+
+
+def test_one_refresh_in_flight_for_many_threads(sandbox):
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    tokens = TokenManager(oauth, first.refresh_token)  # no access token yet
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(tokens.access_token())) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == 1 and tokens.refreshes == 1
+
+
+def test_revoke_then_calls_say_reconnect(sandbox):
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    oauth.revoke(first.refresh_token)
+    with pytest.raises(AuthExpired):
+        oauth.refresh(first.refresh_token)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    books, _ = build_clients(sandbox.endpoints, "", tokens, limiter=Limiter(enabled=False))
+    with pytest.raises(AuthExpired) as info:
+        books.organizations()
+    assert "Reconnect" in info.value.message
+    oauth.revoke(first.refresh_token)  # already gone: no error
+
+
+def test_client_side_refresh_limit_never_reaches_zoho_throttle(sandbox):
+    admin(sandbox, "POST", "config", {"limits": "on"})
+    try:
+        oauth = oauth_for(sandbox)
+        code = admin(sandbox, "POST", "selfclient/code")["code"]
+        first = sign_in_with_code(oauth, code)
+        tokens = TokenManager(oauth, first.refresh_token, max_wait=1.0)
+        with pytest.raises(RateLimited) as info:
+            for _ in range(20):
+                tokens.refresh_now()
+        assert tokens.refreshes == 9  # 90 % of 10 per 10 minutes
+        assert "10 minutes" in info.value.message
+        # The server's own throttle ("Access Denied", HTTP 200) is a RateLimited, not a crash.
+        with pytest.raises(RateLimited):
+            for _ in range(5):
+                oauth.refresh(first.refresh_token)
+    finally:
+        admin(sandbox, "POST", "config", {"limits": "off"})
+
+
+def test_no_secret_in_logs_or_databases(sandbox, app_home, monkeypatch):
+    paths = config.app_paths().ensure()
+    config.setup_logging(paths, "DEBUG")
+    try:
+        store = SecretStore(paths, backend=keyring.backends.fail.Keyring())
+        oauth = oauth_for(sandbox)
+        first = sign_in_auto_approve(oauth)
+        store_secrets(store, 1, first.refresh_token, config.SANDBOX_CLIENT_SECRET)
+        tokens = TokenManager(oauth, store.get("refresh_token/1"), initial=first)
+        books, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=Limiter(enabled=False))
+        books.org_id = books.organizations()[0].org_id
+        next(iter(books.iter_customer_pages()))
+        admin(sandbox, "POST", "expire-tokens")
+        campaigns.lists()
+        oauth.user_email(tokens.access_token())
+        logging.getLogger("desktop_app.test").info("tokens: %r", first)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        secrets_seen = {first.access_token, first.refresh_token, tokens.access_token(),
+                        config.SANDBOX_CLIENT_SECRET}
+        scanned = 0
+        candidates = [*app_home.rglob("*"), *sandbox.db_path.parent.glob(sandbox.db_path.name + "*")]
+        for f in candidates:
+            if f.is_file() and f != paths.secrets_file and (f.suffix in (".db", ".log", ".json", ".db-wal")
+                                                           or ".log" in f.name):
+                data = f.read_bytes()
+                scanned += 1
+                for s in secrets_seen:
+                    assert s.encode() not in data, f"a secret leaked into {f.name}"
+        assert scanned >= 2
+        log_text = paths.log_file.read_text()
+        assert "/oauth/v2/token" in log_text and "contacts" in log_text  # the flow was logged
+        assert store.backend_name == "file"
+    finally:
+        root = logging.getLogger()
+        for h in list(root.handlers):
+            if getattr(h, "baseFilename", None) == str(paths.log_file):
+                root.removeHandler(h)
+                h.close()

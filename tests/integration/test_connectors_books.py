@@ -1,0 +1,111 @@
+"""BooksClient against the Sandbox: organizations, paging, watermark stop, detail, budget."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from desktop_app import config
+from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
+from desktop_app.connectors.books import BooksClient, parse_time
+from desktop_app.connectors.errors import ApiError
+from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.session import build_clients
+
+IST = timezone(timedelta(hours=5, minutes=30))
+PST = timezone(timedelta(hours=-8))
+
+
+def admin(sandbox, method: str, path: str, body: dict | None = None):
+    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
+    resp.raise_for_status()
+    return resp.json() if resp.content else {}
+
+
+def books_for(sandbox, limiter: Limiter | None = None) -> BooksClient:
+    oauth = OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
+    first = sign_in_auto_approve(oauth)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    books, _ = build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False))
+    books.org_id = books.organizations()[0].org_id
+    return books
+
+
+def test_organizations(sandbox):
+    books = books_for(sandbox)
+    orgs = books.organizations()
+    assert orgs and orgs[0].org_id and orgs[0].name and "@" in orgs[0].email
+    assert any(o.is_default for o in orgs)
+    assert orgs[0].plan_name
+
+
+def test_paging_through_5000_customers(sandbox):
+    admin(sandbox, "POST", "reset", {"customers": 5000, "seed": 7})
+    books = books_for(sandbox)
+    before = books.calls_made
+    pages = list(books.iter_customer_pages())
+    ids = [c.contact_id for p in pages for c in p.customers]
+    assert len(ids) == 5000 == len(set(ids))
+    assert len(pages) == 25 and pages[-1].has_more is False
+    assert all(not p.reached_watermark for p in pages)
+    times = [c.last_modified_time for p in pages for c in p.customers]
+    assert times == sorted(times, reverse=True)
+    assert all(t.tzinfo is not None for t in times)
+    assert books.calls_made - before == 25 == BooksClient.estimated_calls(5000)
+    assert BooksClient.estimated_calls(5000, detail=True) == 5025
+
+
+@pytest.mark.parametrize("zone,offset", [("Asia/Kolkata", "+0530"), ("America/Los_Angeles", "-0800")])
+def test_watermark_stop_across_offsets(sandbox, zone, offset):
+    admin(sandbox, "POST", "config", {"time_zone": zone})
+    books = books_for(sandbox)
+    first = next(iter(books.iter_customer_pages()))
+    newest = first.customers[0].last_modified_time
+    assert newest.utcoffset() == newest.astimezone(ZoneInfo(zone)).utcoffset()  # the org's zone, DST included
+    # Edit 3 customers: they become the newest; a watermark just after the old newest stops on page 1.
+    edited = [c.contact_id for c in first.customers[5:8]]
+    for cid in edited:
+        admin(sandbox, "PATCH", f"customers/{cid}", {"first_name": "Edited"})
+    # The watermark in the *other* offset: comparison must use the instant, not the wall time.
+    other = PST if offset == "+0530" else IST
+    since = (newest + timedelta(seconds=1)).astimezone(other)
+    pages = list(books.iter_customer_pages(since=since, overlap=timedelta(0)))
+    # Edits happen now (November): the zone's standard offset, written without a colon.
+    assert pages[0].customers[0].last_modified_time.utcoffset() == parse_time(
+        f"2026-11-24T10:00:00{offset}").utcoffset()
+    assert len(pages) == 1 and pages[0].reached_watermark and not pages[0].has_more
+    got = {c.contact_id for c in pages[0].customers}
+    assert set(edited) <= got
+    assert all(c.last_modified_time >= since for c in pages[0].customers)
+    # With an overlap the previous newest customer is read again (re-reads are cheap, losses are not).
+    again = list(books.iter_customer_pages(since=since, overlap=timedelta(seconds=5)))
+    assert first.customers[0].contact_id in {c.contact_id for p in again for c in p.customers}
+
+
+def test_naive_watermark_is_refused(sandbox):
+    books = books_for(sandbox)
+    with pytest.raises(ValueError, match="time zone"):
+        next(iter(books.iter_customer_pages(since=datetime(2026, 1, 1))))
+
+
+def test_customer_detail_and_unknown_id(sandbox):
+    books = books_for(sandbox)
+    some = next(iter(books.iter_customer_pages())).customers[0]
+    detail = books.customer_detail(some.contact_id)
+    assert detail.contact_id == some.contact_id
+    assert "billing_address" in detail.record
+    assert all(k.startswith("cf_") for k in detail.custom)
+    with pytest.raises(ApiError) as info:
+        books.customer_detail("999999999")
+    assert info.value.code == "1003"
+
+
+def test_missing_organization_is_a_clear_error(sandbox):
+    books = books_for(sandbox)
+    books.org_id = "nope"
+    with pytest.raises(ApiError) as info:
+        next(iter(books.iter_customer_pages()))
+    assert info.value.code == "2"
