@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--schedule", default=None, metavar="SPEC", help=SCHEDULE_HELP)
         p.add_argument("--map", action="append", default=None, metavar="'Books field=Campaigns field[:new]'")
         p.add_argument("--yes", action="store_true", help="accept the auto-upgrade disclaimer")
+        if action == "create":
+            p.add_argument("--no-run", action="store_true", help="do not start the first sync now")
     run = sys_.add_parser("run", help="run the sync now (exit 0 completed, 1 failed, 3 deferred)")
     run.add_argument("--full", action="store_true", help="force a full reconciliation")
     sys_.add_parser("pause", help="stop scheduled runs")

@@ -7,6 +7,7 @@ No Qt here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -243,3 +244,40 @@ def redirect_uri(port: int) -> str:
 # DESKTOP_APP_CLIENT_SECRET or a prompt, kept in the keyring).
 SANDBOX_CLIENT_ID = "1000.SANDBOXCLIENT"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"
+
+
+# --------------------------------------------------------------------------- time zone
+
+
+def local_zone(env: Mapping[str, str] | None = None):
+    """The user's IANA time zone (DST-aware), for schedules (R14).
+
+    ``TZ`` wins; then the ``/etc/localtime`` link; then the settings file's ``time_zone``; a
+    fixed offset is the last resort (no DST knowledge), logged once.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    env = os.environ if env is None else env
+    candidates: list[str] = []
+    if env.get("TZ"):
+        candidates.append(env["TZ"].lstrip(":"))
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    zone = load_settings(app_paths(env)).get("time_zone")
+    if isinstance(zone, str):
+        candidates.append(zone)
+    for name in candidates:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    from datetime import datetime
+
+    logging.getLogger(__name__).warning("No IANA time zone found; schedules use a fixed UTC offset")
+    return datetime.now().astimezone().tzinfo

@@ -16,6 +16,7 @@ class SkipReason(StrEnum):
     SPAM_COMPLAINT = "spam_complaint"
     REJECTED = "rejected"
     PLAN_LIMIT = "plan_limit"
+    UNREADABLE_RECORD = "unreadable_record"
 
     @property
     def title(self) -> str:
@@ -41,6 +42,7 @@ _TITLES = {
     SkipReason.SPAM_COMPLAINT: "Spam complaint",
     SkipReason.REJECTED: "Rejected by Campaigns",
     SkipReason.PLAN_LIMIT: "Plan limit reached",
+    SkipReason.UNREADABLE_RECORD: "Unreadable record",
 }
 
 _MESSAGES = {
@@ -59,5 +61,8 @@ _MESSAGES = {
     SkipReason.REJECTED: "Zoho Campaigns refused the contact.",
     SkipReason.PLAN_LIMIT: (
         "The Zoho Campaigns plan's contact limit is reached; upgrade the plan or sync as Non-marketing."
+    ),
+    SkipReason.UNREADABLE_RECORD: (
+        "Zoho Books sent this customer in a form the app cannot read; it is tried again on the next run."
     ),
 }

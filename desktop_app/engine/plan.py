@@ -32,6 +32,10 @@ SUPPRESSED_STATUS_REASON: dict[str, SkipReason] = {
 }
 
 
+# A staged record Books sent in a form we cannot read carries its problem under this key.
+UNREADABLE_KEY = "_unreadable"
+
+
 @dataclass(frozen=True)
 class LinkState:
     """What the state table remembers of a customer from earlier runs."""
@@ -76,6 +80,9 @@ def plan_customer(
     contact_id = str(record["contact_id"])
     name = customer_name(record)
     verdict = emails.check(record.get("email"))
+    if record.get(UNREADABLE_KEY):
+        return Planned(contact_id, name, Action.SKIP, verdict.key, verdict.address,
+                       reason=SkipReason.UNREADABLE_RECORD, detail=str(record[UNREADABLE_KEY]))
 
     def skip(reason: SkipReason, detail: str | None = None) -> Planned:
         return Planned(contact_id, name, Action.SKIP, verdict.key, verdict.address, reason=reason,

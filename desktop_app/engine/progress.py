@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from desktop_app.domain.counts import RunCounts
 
@@ -20,7 +21,7 @@ class Phase:
     WRITING = "writing"
     FINISHING = "finishing"
 
-    LABELS = {
+    LABELS: ClassVar[dict[str, str]] = {
         PREPARING: "Preparing",
         READING: "Reading customers from Zoho Books",
         WRITING: "Writing contacts to Zoho Campaigns",

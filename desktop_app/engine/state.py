@@ -1,0 +1,371 @@
+"""The engine's view of the database: a snapshot of the sync, the run row, staging and the
+state table. Each method is one short transaction, so a kill between two calls loses nothing
+that was committed and leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.sqlite import insert
+
+from desktop_app.config import local_zone
+from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.mapping import MappingRow
+from desktop_app.domain.schedule import next_run, parse_schedule
+from desktop_app.domain.settings import LawfulBasis, SubscriptionType
+from desktop_app.engine.plan import LinkState, Planned
+from desktop_app.store.db import Database
+from desktop_app.store.models import (
+    ContactLink,
+    FieldMapping,
+    Notification,
+    Run,
+    SkippedRecord,
+    StagedCustomer,
+    Sync,
+)
+
+
+@dataclass(frozen=True)
+class SyncSnapshot:
+    sync_id: int
+    list_key: str
+    list_name: str
+    subscription_type: SubscriptionType
+    topic_ids: tuple[str, ...]
+    lawful_basis: LawfulBasis | None
+    update_empty: bool
+    rows: tuple[MappingRow, ...]
+    created_fields: frozenset[str]
+    watermark: datetime | None
+    last_full_at: datetime | None
+    needs_full: bool
+    schedule_spec: str
+    paused: bool
+
+    @property
+    def subscription_label(self) -> str:
+        return self.subscription_type.label
+
+    @property
+    def lawful_basis_label(self) -> str | None:
+        return self.lawful_basis.label if self.lawful_basis else None
+
+
+@dataclass
+class RunHandle:
+    id: int
+    kind: str
+    counts: RunCounts
+    checkpoint: dict | None
+
+
+@dataclass(frozen=True)
+class StagedRow:
+    contact_id: str
+    sort_key: str
+    email_key: str | None
+    record: dict
+
+
+def sort_key(contact_id: str) -> str:
+    """Order of "first by contact id": numeric ids numerically, others after them."""
+    return contact_id.zfill(24) if contact_id.isdigit() else "~" + contact_id
+
+
+def mapping_rows(rows: Iterable[FieldMapping]) -> tuple[MappingRow, ...]:
+    ordered = sorted(rows, key=lambda r: r.position)
+    return tuple(MappingRow(r.books_field, r.campaigns_field, r.new_field, r.locked) for r in ordered)
+
+
+class RunState:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ the sync
+
+    def snapshot(self) -> SyncSnapshot | None:
+        with self.db.session() as s:
+            sync = s.scalars(select(Sync).order_by(Sync.id)).first()
+            if sync is None:
+                return None
+            rows = s.scalars(select(FieldMapping).where(FieldMapping.sync_id == sync.id)).all()
+            return SyncSnapshot(
+                sync_id=sync.id,
+                list_key=sync.list_key,
+                list_name=sync.list_name,
+                subscription_type=SubscriptionType(sync.subscription_type),
+                topic_ids=tuple(sync.topic_ids or ()),
+                lawful_basis=LawfulBasis(sync.lawful_basis) if sync.lawful_basis else None,
+                update_empty=sync.update_empty,
+                rows=mapping_rows(rows),
+                created_fields=frozenset(r.campaigns_field for r in rows if r.field_created),
+                watermark=sync.watermark,
+                last_full_at=sync.last_full_at,
+                needs_full=sync.needs_full,
+                schedule_spec=sync.schedule_spec,
+                paused=sync.paused,
+            )
+
+    def mark_field_created(self, sync_id: int, campaigns_field: str) -> None:
+        with self.db.session() as s:
+            for row in s.scalars(select(FieldMapping).where(FieldMapping.sync_id == sync_id,
+                                                             FieldMapping.campaigns_field == campaigns_field)):
+                row.field_created = True
+
+    # ------------------------------------------------------------------ the run row
+
+    def resume_or_start(self, snap: SyncSnapshot, *, trigger: str, force_full: bool, now: datetime,
+                        full_every: timedelta) -> RunHandle:
+        with self.db.session() as s:
+            run = s.scalars(
+                select(Run).where(Run.sync_id == snap.sync_id, Run.status.in_(("running", "deferred")))
+                .order_by(Run.id.desc())
+            ).first()
+            if run is not None:
+                run.status = "running"
+                run.resume_at = None
+                run.phase = "resumed"
+            else:
+                full = (force_full or snap.needs_full or snap.watermark is None or snap.last_full_at is None
+                        or now - snap.last_full_at >= full_every)
+                run = Run(sync_id=snap.sync_id, kind="full" if full else "incremental", trigger=trigger,
+                          status="running", started_at=now, total=0, added=0, updated=0, unchanged=0,
+                          skipped=0, watermark_start=snap.watermark, checkpoint={"stage": "read", "page": 0},
+                          list_name=snap.list_name, calls_books=0, calls_campaigns=0)
+                s.add(run)
+                s.flush()
+            counts = RunCounts(added=run.added, updated=run.updated, unchanged=run.unchanged,
+                               skipped=run.skipped)
+            return RunHandle(run.id, run.kind, counts, dict(run.checkpoint or {}))
+
+    def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
+                        estimated_total: int | None = None) -> None:
+        with self.db.session() as s:
+            run = s.get(Run, run_id)
+            run.checkpoint = checkpoint
+            _put_counts(run, counts)
+            run.phase = checkpoint.get("stage")
+            if estimated_total is not None:
+                run.estimated_total = estimated_total
+
+    def finish_run(self, run_id: int, *, status: str, counts: RunCounts, error: str | None,
+                   resume_at: datetime | None, now: datetime, snap: SyncSnapshot,
+                   calls_books: int, calls_campaigns: int) -> None:
+        with self.db.session() as s:
+            run = s.get(Run, run_id)
+            sync = s.get(Sync, snap.sync_id)
+            _put_counts(run, counts)
+            run.status = status
+            run.finished_at = now
+            run.error_message = error
+            run.resume_at = resume_at
+            run.phase = None
+            run.calls_books = (run.calls_books or 0) + calls_books
+            run.calls_campaigns = (run.calls_campaigns or 0) + calls_campaigns
+            if status == "completed":
+                newest = s.scalar(select(func.max(StagedCustomer.last_modified))
+                                  .where(StagedCustomer.run_id == run_id))
+                marks = [m for m in (snap.watermark, newest) if m is not None]
+                run.watermark_end = max(marks) if marks else None
+                if sync is not None:
+                    sync.watermark = run.watermark_end
+                    if run.kind == "full":
+                        sync.last_full_at = run.started_at
+                        sync.needs_full = False
+            if status != "deferred":
+                s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
+                run.checkpoint = None
+            if sync is not None:
+                sync.next_run_at = resume_at if status == "deferred" else _next_run(sync.schedule_spec, now)
+            s.add(_notification(run, sync))
+
+    # ------------------------------------------------------------------ staging
+
+    def stage(self, run_id: int, customers: Sequence) -> None:
+        from desktop_app.domain.emails import identity
+
+        if not customers:
+            return
+        rows = [
+            {"run_id": run_id, "contact_id": str(c.contact_id), "sort_key": sort_key(str(c.contact_id)),
+             "email_key": identity(c.email), "last_modified": c.last_modified_time, "record": c.record}
+            for c in customers
+        ]
+        stmt = insert(StagedCustomer).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[StagedCustomer.run_id, StagedCustomer.contact_id],
+            set_={"email_key": stmt.excluded.email_key, "last_modified": stmt.excluded.last_modified,
+                  "record": stmt.excluded.record},
+        )
+        with self.db.session() as s:
+            s.execute(stmt)
+
+    def stage_unreadable(self, run_id: int, malformed: Sequence) -> None:
+        from desktop_app.engine.plan import UNREADABLE_KEY
+
+        if not malformed:
+            return
+        rows = [
+            {"run_id": run_id, "contact_id": m.contact_id or f"?{i}", "sort_key": sort_key(m.contact_id or f"?{i}"),
+             "email_key": None, "last_modified": None,
+             "record": {"contact_id": m.contact_id or f"?{i}", "contact_name": m.contact_name,
+                        UNREADABLE_KEY: m.reason}}
+            for i, m in enumerate(malformed)
+        ]
+        with self.db.session() as s:
+            s.execute(insert(StagedCustomer).values(rows).on_conflict_do_nothing())
+
+    def staged_count(self, run_id: int) -> int:
+        with self.db.session() as s:
+            return s.scalar(select(func.count()).select_from(StagedCustomer)
+                            .where(StagedCustomer.run_id == run_id)) or 0
+
+    def staged_batch(self, run_id: int, after: str, size: int) -> list[StagedRow]:
+        with self.db.session() as s:
+            rows = s.scalars(
+                select(StagedCustomer).where(StagedCustomer.run_id == run_id, StagedCustomer.sort_key > after)
+                .order_by(StagedCustomer.sort_key).limit(size)
+            ).all()
+            return [StagedRow(r.contact_id, r.sort_key, r.email_key, dict(r.record)) for r in rows]
+
+    def email_owners(self, sync_id: int, run_id: int, kind: str, keys: set[str]) -> dict[str, str]:
+        """For each email key, the customer that owns it: the lowest contact id that has it."""
+        if not keys:
+            return {}
+        owners: dict[str, tuple[str, str]] = {}
+        with self.db.session() as s:
+            for key_chunk in _chunks(sorted(keys), 500):
+                for key, sk, cid in s.execute(
+                    select(StagedCustomer.email_key, func.min(StagedCustomer.sort_key),
+                           StagedCustomer.contact_id)
+                    .where(StagedCustomer.run_id == run_id, StagedCustomer.email_key.in_(key_chunk))
+                    .group_by(StagedCustomer.email_key)
+                ):
+                    owners[key] = (sk, cid)
+                if kind == "full":
+                    continue  # a full run saw every customer: links of others are stale
+                staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
+                for key, cid in s.execute(
+                    select(ContactLink.email_key, ContactLink.books_contact_id)
+                    .where(ContactLink.sync_id == sync_id, ContactLink.email_key.in_(key_chunk),
+                           ContactLink.books_contact_id.not_in(staged_ids))
+                ):
+                    sk = sort_key(cid)
+                    if key not in owners or sk < owners[key][0]:
+                        owners[key] = (sk, cid)
+        return {k: cid for k, (_, cid) in owners.items()}
+
+    # ------------------------------------------------------------------ state table
+
+    def links(self, sync_id: int, contact_ids: Sequence[str]) -> dict[str, LinkState]:
+        with self.db.session() as s:
+            found = s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id,
+                                                        ContactLink.books_contact_id.in_(contact_ids)))
+            return {
+                link.books_contact_id: LinkState(link.email_key, link.values_hash, link.in_list,
+                                                 link.campaigns_status)
+                for link in found
+            }
+
+    def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
+                     skipped_rows: Sequence[tuple[Planned, object, str | None]], counts: RunCounts,
+                     checkpoint: dict, *, now: datetime) -> None:
+        """State rows, skipped rows, counters and checkpoint of one batch, in one transaction."""
+        with self.db.session() as s:
+            sent = [(p, status) for p, kind, status in link_rows if kind != "skipped"]
+            held = [(p, status) for p, kind, status in link_rows if kind == "skipped"]
+            if sent:
+                stmt = insert(ContactLink).values([
+                    {"sync_id": sync_id, "books_contact_id": p.contact_id, "email_key": p.email_key,
+                     "email": p.address, "values_hash": p.values_hash, "campaigns_status": status or "active",
+                     "in_list": True, "last_synced_at": now, "last_run_id": run_id}
+                    for p, status in sent
+                ])
+                s.execute(stmt.on_conflict_do_update(
+                    index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
+                    set_={c: stmt.excluded[c] for c in ("email_key", "email", "values_hash", "campaigns_status",
+                                                         "in_list", "last_synced_at", "last_run_id")},
+                ))
+            if held:
+                stmt = insert(ContactLink).values([
+                    {"sync_id": sync_id, "books_contact_id": p.contact_id, "email_key": p.email_key,
+                     "email": p.address, "campaigns_status": status, "in_list": False, "last_run_id": run_id}
+                    for p, status in held
+                ])
+                # A skipped customer keeps what Campaigns already has (in_list, last sent values).
+                s.execute(stmt.on_conflict_do_update(
+                    index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
+                    set_={"email_key": stmt.excluded.email_key, "email": stmt.excluded.email,
+                          "last_run_id": stmt.excluded.last_run_id,
+                          "campaigns_status": func.coalesce(stmt.excluded.campaigns_status,
+                                                            ContactLink.campaigns_status)},
+                ))
+            if skipped_rows:
+                s.add_all(
+                    SkippedRecord(run_id=run_id, books_contact_id=p.contact_id, name=p.name, email=p.address,
+                                  reason_code=str(reason), reason_message=_reason_message(reason, detail),
+                                  created_at=now)
+                    for p, reason, detail in skipped_rows
+                )
+            run = s.get(Run, run_id)
+            _put_counts(run, counts)
+            run.checkpoint = checkpoint
+
+    def forget_missing(self, sync_id: int, run_id: int) -> int:
+        """After a full read: customers gone from Books lose their state row (Campaigns keeps them)."""
+        with self.db.session() as s:
+            staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
+            result = s.execute(delete(ContactLink).where(ContactLink.sync_id == sync_id,
+                                                         ContactLink.books_contact_id.not_in(staged_ids)))
+            return result.rowcount or 0
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _put_counts(run: Run, counts: RunCounts) -> None:
+    run.added, run.updated, run.unchanged, run.skipped = (counts.added, counts.updated, counts.unchanged,
+                                                          counts.skipped)
+    run.total = counts.total
+
+
+def _reason_message(reason, detail: str | None) -> str:
+    from desktop_app.domain.skips import SkipReason
+
+    try:
+        return SkipReason(str(reason)).describe(detail)
+    except ValueError:
+        return detail or str(reason)
+
+
+def _next_run(spec: str, now: datetime) -> datetime | None:
+    try:
+        return next_run(parse_schedule(spec), now, local_zone())
+    except ValueError:
+        return None
+
+
+def _notification(run: Run, sync: Sync | None) -> Notification:
+    titles = {
+        "completed": ("info", "Sync completed"),
+        "failed": ("error", "Sync failed"),
+        "cancelled": ("warning", "Sync cancelled"),
+        "deferred": ("warning", "Sync paused until the API limit resets"),
+    }
+    level, title = titles.get(run.status, ("info", f"Sync {run.status}"))
+    body = (f"{run.total:,} customers: {run.added:,} added, {run.updated:,} updated, "
+            f"{run.unchanged:,} unchanged, {run.skipped:,} skipped.")
+    if run.error_message:
+        body = f"{run.error_message} {body}"
+    return Notification(run_id=run.id, sync_id=sync.id if sync else None, level=level, title=title,
+                        body=body, created_at=run.finished_at, read=False)
+
+
+def _chunks(items: Sequence[str], n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

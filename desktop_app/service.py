@@ -1,0 +1,670 @@
+"""The application service: what a user can do, as plain method calls (no Qt, no printing).
+
+The command line and the window are thin clients of this one class, so both do exactly the same
+thing with the same database, engine and connectors. Every method may block (HTTP, SQLite):
+the GUI calls them from its worker, never on the GUI thread. Failures are raised as
+``ServiceError`` (a sentence for the user, with a title) or typed connector errors (which carry
+``.title`` and ``.message`` too).
+
+Returned values are frozen dataclasses (``ConnectionInfo``, ``SyncView``, ``RunView``,
+``NotificationView``) or connector/domain dataclasses; never ORM objects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop_app import config
+from desktop_app.connectors import auth
+from desktop_app.connectors.errors import ZohoError
+from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.secrets import SecretStore
+from desktop_app.connectors.session import build_clients
+from desktop_app.domain import mapping as dmapping
+from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
+from desktop_app.domain.schedule import parse_schedule
+from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
+from desktop_app.engine.export import write_skipped_csv
+from desktop_app.engine.progress import CancelToken, Progress
+from desktop_app.engine.run import RunOutcome, SyncRun
+from desktop_app.engine.state import RunState
+from desktop_app.store import models, repo
+from desktop_app.store.db import Database, open_app_database
+
+
+class ServiceError(Exception):
+    """A refusal or failure with a sentence a person can act on."""
+
+    def __init__(self, message: str, *, title: str = "Cannot continue", exit_code: int = 2):
+        super().__init__(message)
+        self.title = title
+        self.message = message
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    kind: str  # "sandbox" | "zoho"
+    data_center: str | None
+    org_id: str
+    org_name: str
+    books_owner_email: str
+    campaigns_owner_email: str
+    user_email: str | None
+    gdpr_enabled: bool
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.kind == "sandbox"
+
+
+@dataclass(frozen=True)
+class MappingView:
+    books_field: str
+    books_label: str
+    campaigns_field: str
+    new_field: bool
+    locked: bool
+
+
+@dataclass(frozen=True)
+class SyncView:
+    id: int
+    list_key: str
+    list_name: str
+    subscription_type: str  # SubscriptionType value
+    topic_ids: tuple[str, ...]
+    topic_names: tuple[str, ...]
+    lawful_basis: str | None  # LawfulBasis value
+    update_empty: bool
+    schedule_spec: str
+    schedule_text: str
+    paused: bool
+    next_run_at: datetime | None
+    last_run: RunView | None
+    mapping: tuple[MappingView, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: int
+    kind: str
+    trigger: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: RunCounts
+    estimated_total: int | None
+    error: str | None
+    resume_at: datetime | None
+    calls_books: int
+    calls_campaigns: int
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    run_id: int | None
+    sync_id: int | None
+    level: str
+    title: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+@dataclass(frozen=True)
+class InitiatePreview:
+    """What the auto-upgrade disclaimer (R16) tells the user before the first run."""
+
+    customers: int  # customers in the organization
+    marketing_additions: int  # contacts this sync would add as Marketing (0 for Non-marketing)
+    subscription_type: str
+
+
+# ====================================================================== the service
+
+
+
+log = logging.getLogger(__name__)
+
+# The app's embedded Sandbox runs its limits 20× faster than Zoho's (same shape), so the demo's
+# first sync takes seconds while the limiter is still exercised. The limiter follows the
+# Sandbox's own setting (read from its stats), so a Sandbox started with other limits works too.
+SANDBOX_LIMITS = "scale=20"
+
+
+def _access_cache_name(secret_key: str) -> str:
+    return f"{secret_key}.access"
+
+
+class AppService:
+    def __init__(self, paths: config.AppPaths | None = None, *, secrets: SecretStore | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.paths = (paths or config.app_paths(env)).ensure()
+        self.env = env
+        self.secrets = secrets or SecretStore(self.paths)
+        self._db: Database | None = None
+        self._lock = threading.RLock()
+        self._sandbox = None  # in-process SandboxServer, when we started one
+        self._sandbox_url: str | None = None
+        self._pending: _PendingSignIn | None = None
+        self._clients = None  # (books, campaigns, limiter) for the current connection
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def db(self) -> Database:
+        with self._lock:
+            if self._db is None:
+                self._db = open_app_database(self.paths)
+            return self._db
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sandbox is not None:
+                self._sandbox.stop()
+                self._sandbox = None
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> AppService:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def sandbox_url(self) -> str:
+        """A running Sandbox: one recorded by `desktop-app sandbox serve`, else one started here."""
+        with self._lock:
+            if self._sandbox_url:
+                return self._sandbox_url
+            from desktop_app.sandbox import SandboxServer
+            from desktop_app.sandbox.server import running_server_url
+
+            url = running_server_url(self.paths.sandbox_db_path)
+            if url is None:
+                self._sandbox = SandboxServer(self.paths.sandbox_db_path, limits=SANDBOX_LIMITS).start()
+                url = self._sandbox.url
+            self._sandbox_url = url
+            return url
+
+    def _sandbox_limiter(self, url: str) -> Limiter:
+        from desktop_app.connectors.sandbox_admin import SandboxAdmin
+        from desktop_app.domain.limits import parse_limits_mode
+
+        try:
+            mode = SandboxAdmin(url).stats().get("limits", SANDBOX_LIMITS)
+            enabled, scale = parse_limits_mode(str(mode))
+        except Exception:  # an old Sandbox without the field: assume ours
+            enabled, scale = parse_limits_mode(SANDBOX_LIMITS)
+        return Limiter(scale=scale, enabled=enabled)
+
+    def _endpoints(self, kind: str, dc: str | None) -> config.Endpoints:
+        if kind == "sandbox":
+            return config.Endpoints.for_server(self.sandbox_url())
+        return config.resolve_endpoints(dc or "US", self.env, config.load_settings(self.paths))
+
+    def _oauth(self, kind: str, endpoints: config.Endpoints, client_id: str,
+               client_secret: str) -> auth.OAuthClient:
+        return auth.OAuthClient(endpoints.accounts, client_id, client_secret)
+
+    # ------------------------------------------------------------------ connection
+
+    def connection(self) -> ConnectionInfo | None:
+        with self.db.session() as s:
+            conn = repo.get_connection(s)
+            return _connection_info(conn) if conn else None
+
+    def _require_connection(self) -> models.Connection:
+        with self.db.session() as s:
+            conn = repo.get_connection(s)
+            if conn is None:
+                raise ServiceError("No Zoho Books organization is connected yet. Connect the Sandbox or "
+                                   "a Zoho account first (desktop-app connect sandbox).",
+                                   title="Not connected")
+            s.expunge(conn)
+            return conn
+
+    def _refuse_if_connected(self) -> None:
+        info = self.connection()
+        if info is not None:
+            raise ServiceError(
+                f"The organization “{info.org_name}” is already connected. Only one Zoho Books "
+                "organization can be connected at a time: disable the current integration first "
+                "(Settings → Integrations → Apps → Zoho Books → Deny).",
+                title="Already connected")
+
+    def sign_in_sandbox(self) -> list:
+        self._refuse_if_connected()
+        endpoints = self._endpoints("sandbox", None)
+        oauth = self._oauth("sandbox", endpoints, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
+        tokens = auth.sign_in_auto_approve(oauth)
+        return self._after_sign_in("sandbox", None, endpoints, oauth, tokens, config.SANDBOX_CLIENT_ID,
+                                   config.SANDBOX_CLIENT_SECRET)
+
+    def sign_in_zoho(self, dc: str, client_id: str, client_secret: str, *, code: str | None = None,
+                     open_url: Callable[[str], object] = webbrowser.open,
+                     cancel: threading.Event | None = None) -> list:
+        self._refuse_if_connected()
+        if not client_id.strip():
+            raise ServiceError("Enter the Client ID of your Zoho API Console client.", title="Client ID missing")
+        if not client_secret.strip():
+            raise ServiceError("Enter the client secret (or set DESKTOP_APP_CLIENT_SECRET).",
+                               title="Client secret missing")
+        endpoints = self._endpoints("zoho", dc)
+        oauth = self._oauth("zoho", endpoints, client_id.strip(), client_secret.strip())
+        if code:
+            tokens = auth.sign_in_with_code(oauth, code)
+        else:
+            tokens = auth.sign_in_browser(oauth, open_url=open_url, cancel=cancel)
+        return self._after_sign_in("zoho", dc.upper(), endpoints, oauth, tokens, client_id.strip(),
+                                   client_secret.strip())
+
+    def _after_sign_in(self, kind, dc, endpoints, oauth, tokens, client_id, client_secret) -> list:
+        if not tokens.refresh_token:
+            raise ServiceError("Zoho did not hand out a refresh token; sign in again and approve "
+                               "offline access.", title="Sign-in incomplete")
+        if kind == "zoho" and tokens.api_domain and not (self.env or {}).get(config.ENV_BOOKS_URL):
+            # Books lives on the api_domain Zoho names for this user (their data center).
+            endpoints = config.Endpoints(endpoints.accounts if not tokens.accounts_server
+                                         else tokens.accounts_server,
+                                         tokens.api_domain.rstrip("/") + config.BOOKS_PATH,
+                                         endpoints.campaigns)
+        oauth = oauth.at(tokens.accounts_server) if tokens.accounts_server else oauth
+        manager = auth.TokenManager(oauth, tokens.refresh_token, initial=tokens)
+        limiter = self._sandbox_limiter(endpoints.accounts) if kind == "sandbox" else Limiter()
+        books, _ = build_clients(endpoints, "", manager, limiter=limiter)
+        orgs = books.organizations()
+        user_email = oauth.user_email(manager.access_token())
+        self._pending = _PendingSignIn(kind, dc, endpoints, client_id, client_secret, tokens, user_email,
+                                       orgs, limiter)
+        return orgs
+
+    def choose_organization(self, org_id: str) -> ConnectionInfo:
+        pending = self._pending
+        if pending is None:
+            raise ServiceError("Sign in first.", title="Not signed in")
+        self._refuse_if_connected()
+        org = next((o for o in pending.orgs if str(o.org_id) == str(org_id)), None)
+        if org is None:
+            names = ", ".join(f"{o.name} ({o.org_id})" for o in pending.orgs)
+            raise ServiceError(f"Organization {org_id} is not one of yours: {names}.",
+                               title="Unknown organization")
+        books_owner = (org.email or "").strip()
+        campaigns_owner = (pending.user_email or "").strip()
+        if books_owner.casefold() != campaigns_owner.casefold():
+            raise ServiceError(
+                f"The Zoho Books organization “{org.name}” belongs to {books_owner or 'an unknown address'}, "
+                f"but the Zoho Campaigns account belongs to {campaigns_owner or 'an unknown address'}. "
+                "Both must be registered under the same email address; sign in with the owner's account.",
+                title="Different account owners")
+        secret_key = f"zoho-refresh-{pending.kind}-{org.org_id}"
+        self.secrets.set(secret_key, pending.tokens.refresh_token)
+        self._cache_access(secret_key, pending.tokens)
+        if pending.kind == "zoho":
+            self.secrets.set(f"zoho-client-secret-{pending.client_id}", pending.client_secret)
+        _, campaigns = build_clients(pending.endpoints, str(org.org_id),
+                                     auth.TokenManager(auth.OAuthClient(pending.endpoints.accounts,
+                                                                        pending.client_id,
+                                                                        pending.client_secret),
+                                                       pending.tokens.refresh_token,
+                                                       initial=pending.tokens),
+                                     limiter=pending.limiter)
+        gdpr = bool(campaigns.gdpr_enabled())
+        with self.db.session() as s:
+            conn = models.Connection(
+                kind=pending.kind, data_center=pending.dc, accounts_url=pending.endpoints.accounts,
+                books_url=pending.endpoints.books, campaigns_url=pending.endpoints.campaigns,
+                client_id=pending.client_id, org_id=str(org.org_id), org_name=org.name,
+                org_time_zone=org.time_zone, books_owner_email=books_owner,
+                campaigns_owner_email=campaigns_owner, user_email=pending.user_email, gdpr_enabled=gdpr,
+                secret_key=secret_key, created_at=_now())
+            repo.save_connection(s, conn)
+            info = _connection_info(conn)
+        self._pending = None
+        self._clients = None
+        return info
+
+    def _cache_access(self, secret_key: str, tokens) -> None:
+        """Keep the access token (a secret: keyring/0600 file only) so each CLI call needs no refresh."""
+        try:
+            self.secrets.set(_access_cache_name(secret_key), json.dumps(
+                {"access_token": tokens.access_token, "api_domain": tokens.api_domain,
+                 "expires_at": tokens.expires_at, "accounts_server": tokens.accounts_server}))
+        except Exception:  # the cache is an optimisation only
+            log.warning("could not cache the access token")
+
+    def clients(self):
+        """(books, campaigns) for the connected organization, built once per service."""
+        with self._lock:
+            if self._clients is not None:
+                return self._clients[:2]
+            conn = self._require_connection()
+            endpoints = (self._endpoints("sandbox", None) if conn.kind == "sandbox"
+                         else config.Endpoints(conn.accounts_url, conn.books_url, conn.campaigns_url))
+            refresh = self.secrets.get(conn.secret_key)
+            if not refresh:
+                raise ServiceError("The saved sign-in for Zoho is missing from the keyring. Disable the "
+                                   "integration and connect again.", title="Reconnect to Zoho")
+            if conn.kind == "sandbox":
+                secret = config.SANDBOX_CLIENT_SECRET
+            else:
+                secret = self.secrets.get(f"zoho-client-secret-{conn.client_id}") or \
+                    (self.env or {}).get(config.ENV_CLIENT_SECRET, "")
+            oauth = auth.OAuthClient(endpoints.accounts, conn.client_id, secret)
+            initial = self._cached_access(conn.secret_key, refresh)
+            secret_key = conn.secret_key
+
+            class _CachingManager(auth.TokenManager):
+                def _refresh_locked(inner):
+                    fresh = super()._refresh_locked()
+                    self._cache_access(secret_key, fresh)
+                    return fresh
+
+            manager = _CachingManager(oauth, refresh, initial=initial)
+            limiter = self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox" else Limiter()
+            books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
+            self._clients = (books, campaigns, limiter)
+            return books, campaigns
+
+    def _cached_access(self, secret_key: str, refresh_token: str):
+        raw = self.secrets.get(_access_cache_name(secret_key))
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            if float(data["expires_at"]) <= time.time() + 60:
+                return None
+            return auth.TokenSet(data["access_token"], refresh_token, data.get("api_domain", ""),
+                                 float(data["expires_at"]), data.get("accounts_server", ""))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    # ------------------------------------------------------------------ what the accounts offer
+
+    def organizations(self) -> list:
+        books, _ = self.clients()
+        return books.organizations()
+
+    def lists(self) -> list:
+        return self.clients()[1].lists()
+
+    def topics(self) -> list:
+        return self.clients()[1].topics()
+
+    def campaigns_fields(self) -> list:
+        return self.clients()[1].fields()
+
+    def books_fields(self) -> list:
+        return list(dmapping.BOOKS_STANDARD_FIELDS)
+
+    def gdpr_enabled(self) -> bool:
+        conn = self._require_connection()
+        return bool(conn.gdpr_enabled)
+
+    # ------------------------------------------------------------------ the sync
+
+    def sync(self) -> SyncView | None:
+        with self.db.session() as s:
+            sync = repo.get_sync(s)
+            return self._sync_view(s, sync) if sync else None
+
+    def _sync_view(self, s, sync: models.Sync) -> SyncView:
+        rows = repo.mapping_rows(s, sync) if _takes_session(repo.mapping_rows) else repo.mapping_rows(sync)
+        labels = {f.key: f.label for f in dmapping.BOOKS_STANDARD_FIELDS}
+        mapping = tuple(MappingView(r.books_field, labels.get(r.books_field, r.books_field), r.campaigns_field,
+                                    r.new_field, r.locked) for r in sorted(rows, key=lambda r: r.position))
+        last = repo.latest_run(s, sync.id)
+        try:
+            schedule_text = parse_schedule(sync.schedule_spec).describe()
+        except ValueError:
+            schedule_text = sync.schedule_spec
+        return SyncView(
+            id=sync.id, list_key=sync.list_key, list_name=sync.list_name,
+            subscription_type=sync.subscription_type, topic_ids=tuple(sync.topic_ids or ()),
+            topic_names=tuple((sync.topic_names or []) if hasattr(sync, "topic_names") else ()),
+            lawful_basis=sync.lawful_basis, update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
+            schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
+            last_run=_run_view(last) if last else None, mapping=mapping, created_at=sync.created_at)
+
+    def mapping_problems(self, rows: Sequence[MappingRow]) -> list[RowProblem]:
+        return validate_mapping(rows, self.books_fields(), self.campaigns_fields())
+
+    def validate(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> list[str]:
+        conn = self._require_connection()
+        topics = self.topics()
+        problems = validate_settings(settings, gdpr_enabled=bool(conn.gdpr_enabled), topic_count=len(topics))
+        known = {t.id for t in topics}
+        problems += [f"Topic {t} does not exist in Zoho Campaigns." for t in settings.topic_ids if t not in known]
+        lists = {m.key: m for m in self.lists()}
+        if settings.list_key and settings.list_key not in lists:
+            problems.append(f"The list {settings.list_name or settings.list_key} no longer exists in "
+                            "Zoho Campaigns; choose another list.")
+        problems += [f"Row {p.row + 1}: {p.message}" for p in self.mapping_problems(rows)]
+        return problems
+
+    def preview_initiate(self, settings: SyncSettings) -> InitiatePreview:
+        """Customers this sync would add as Marketing contacts (R16), from one Books read."""
+        from desktop_app.domain import emails
+
+        books, _ = self.clients()
+        total = 0
+        keys: set[str] = set()
+        for page in books.iter_customer_pages():
+            for c in page.customers:
+                total += 1
+                verdict = emails.check(c.email)
+                if verdict.ok and verdict.key:
+                    keys.add(verdict.key)
+        with self.db.session() as s:
+            sync = repo.get_sync(s)
+            known = repo.linked_email_keys(s, sync.id) if sync is not None else set()
+        marketing = settings.subscription_type is SubscriptionType.MARKETING
+        additions = len(keys - known) if marketing else 0
+        return InitiatePreview(total, additions, settings.subscription_type.value)
+
+    def _check(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> None:
+        problems = self.validate(settings, rows)
+        if problems:
+            raise ServiceError("The sync cannot be saved: " + " ".join(problems), title="Fix the sync settings")
+
+    def create_sync(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> SyncView:
+        conn = self._require_connection()
+        with self.db.session() as s:
+            if repo.get_sync(s) is not None:
+                raise ServiceError("A sync already exists. Only one sync can be set up; edit it instead.",
+                                   title="Sync exists")
+        self._check(settings, rows)
+        now = _now()
+        with self.db.session() as s:
+            sync = models.Sync(
+                connection_id=conn.id, list_key=settings.list_key, list_name=settings.list_name,
+                subscription_type=settings.subscription_type.value, topic_ids=list(settings.topic_ids),
+                lawful_basis=settings.lawful_basis.value if settings.lawful_basis else None,
+                update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
+                mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
+                updated_at=now, needs_full=True, next_run_at=None)
+            repo.create_sync(s, sync)
+            s.flush()
+            repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked) for r in rows])
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def edit_sync(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> SyncView:
+        self._check(settings, rows)
+        with self.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            fingerprint = dmapping.mapping_fingerprint(rows)
+            changed = (fingerprint != sync.mapping_fingerprint or settings.update_empty != sync.update_empty
+                       or settings.list_key != sync.list_key)
+            sync.list_key, sync.list_name = settings.list_key, settings.list_name
+            sync.subscription_type = settings.subscription_type.value
+            sync.topic_ids = list(settings.topic_ids)
+            sync.lawful_basis = settings.lawful_basis.value if settings.lawful_basis else None
+            sync.update_empty = settings.update_empty
+            sync.schedule_spec = settings.schedule.spec
+            sync.updated_at = _now()
+            if changed:  # R26: a mapping change triggers a full run
+                sync.mapping_version += 1
+                sync.mapping_fingerprint = fingerprint
+                sync.needs_full = True
+                repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked)
+                                               for r in rows])
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def run_sync(self, *, trigger: str = "manual", force_full: bool = False,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: CancelToken | None = None) -> RunOutcome:
+        books, campaigns = self.clients()
+        runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,
+                         trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
+                         cancel=cancel)
+        return runner.execute()
+
+    def _set_paused(self, paused: bool) -> SyncView:
+        with self.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            sync.paused = paused
+            sync.updated_at = _now()
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def pause(self) -> SyncView:
+        return self._set_paused(True)
+
+    def resume(self) -> SyncView:
+        return self._set_paused(False)
+
+    def is_due(self, now: datetime) -> bool:
+        view = self.sync()
+        if view is None or view.paused:
+            return False
+        return view.next_run_at is None or view.next_run_at <= now
+
+    # ------------------------------------------------------------------ history
+
+    def runs(self, limit: int = 200) -> list[RunView]:
+        with self.db.session() as s:
+            return [_run_view(r) for r in repo.runs_for(s, None, limit)]
+
+    def export_skipped(self, path: Path, run_id: int | None = None) -> int:
+        with self.db.session() as s:
+            run = s.get(models.Run, run_id) if run_id is not None else repo.latest_run(s, None)
+            if run is None:
+                raise ServiceError("There is no sync run to export yet." if run_id is None
+                                   else f"There is no run {run_id}.", title="Nothing to export")
+            rows = repo.skipped_for(s, run.id)
+            return write_skipped_csv(Path(path), rows, run.started_at)
+
+    def notifications(self, unread_only: bool = False) -> list[NotificationView]:
+        with self.db.session() as s:
+            items = repo.unread_notifications(s) if unread_only else repo.all_notifications(s)
+            return [NotificationView(n.id, n.run_id, n.sync_id, n.level, n.title, n.body, n.created_at, n.read)
+                    for n in items]
+
+    def unread_count(self) -> int:
+        return len(self.notifications(unread_only=True))
+
+    def mark_read(self, notification_id: int) -> None:
+        with self.db.session() as s:
+            repo.mark_read(s, notification_id)
+
+    # ------------------------------------------------------------------ disable
+
+    def disable(self, delete_history: bool) -> None:
+        """R27: stop the schedule, remove sync + mapping, revoke and delete tokens; contacts stay."""
+        conn = self._require_connection()
+        refresh = self.secrets.get(conn.secret_key)
+        if refresh:
+            try:
+                endpoints = (self._endpoints("sandbox", None) if conn.kind == "sandbox"
+                             else config.Endpoints(conn.accounts_url, conn.books_url, conn.campaigns_url))
+                secret = (config.SANDBOX_CLIENT_SECRET if conn.kind == "sandbox" else
+                          self.secrets.get(f"zoho-client-secret-{conn.client_id}") or "")
+                auth.OAuthClient(endpoints.accounts, conn.client_id, secret).revoke(refresh)
+            except ZohoError as exc:  # revoked already, or offline: deleting locally still disables
+                log.warning("revoking the refresh token failed: %s", exc.title)
+        for name in (conn.secret_key, _access_cache_name(conn.secret_key),
+                     f"zoho-client-secret-{conn.client_id}"):
+            self.secrets.delete(name)
+        with self.db.session() as s:
+            if delete_history:
+                repo.delete_history(s)
+            sync = repo.get_sync(s)
+            if sync is not None:
+                s.delete(sync)
+            repo.delete_connection(s)
+        self._clients = None
+
+    # ------------------------------------------------------------------ sandbox only
+
+    def simulate_activity(self, changes: int = 5) -> int:
+        conn = self._require_connection()
+        if conn.kind != "sandbox":
+            raise ServiceError("Simulate activity works on the Sandbox only.", title="Sandbox only")
+        from desktop_app.connectors.sandbox_admin import SandboxAdmin
+
+        changed = SandboxAdmin(self.sandbox_url()).simulate(changes)
+        return len(changed) if isinstance(changed, list | tuple) else int(changed)
+
+
+# ====================================================================== helpers
+
+
+@dataclass
+class _PendingSignIn:
+    kind: str
+    dc: str | None
+    endpoints: config.Endpoints
+    client_id: str
+    client_secret: str
+    tokens: object
+    user_email: str
+    orgs: list
+    limiter: Limiter
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _takes_session(fn) -> bool:
+    import inspect
+
+    return len(inspect.signature(fn).parameters) >= 2
+
+
+def _connection_info(conn: models.Connection) -> ConnectionInfo:
+    return ConnectionInfo(conn.kind, conn.data_center, conn.org_id, conn.org_name, conn.books_owner_email,
+                          conn.campaigns_owner_email, conn.user_email, bool(conn.gdpr_enabled))
+
+
+def _run_view(run: models.Run) -> RunView:
+    counts = RunCounts(added=run.added or 0, updated=run.updated or 0, unchanged=run.unchanged or 0,
+                       skipped=run.skipped or 0)
+    return RunView(run.id, run.kind, run.trigger, run.status, run.started_at, run.finished_at, counts,
+                   run.estimated_total, run.error_message, run.resume_at, run.calls_books or 0,
+                   run.calls_campaigns or 0)
