@@ -35,7 +35,8 @@ class SandboxAdmin:
         except ValueError:
             raise SandboxAdminError(f"the Sandbox answered HTTP {resp.status_code} without JSON") from None
         if resp.status_code >= 400:
-            raise SandboxAdminError(str(data.get("error") if isinstance(data, dict) else data))
+            detail = data.get("error") or data.get("message") if isinstance(data, dict) else data
+            raise SandboxAdminError(f"the Sandbox refused: {detail} (HTTP {resp.status_code})")
         return data
 
     # ------------------------------------------------------------------ knobs and numbers

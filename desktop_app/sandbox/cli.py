@@ -1,0 +1,145 @@
+"""``desktop-app sandbox serve | simulate | stats`` (argparse definitions live in desktop_app/cli.py).
+
+``simulate`` and ``stats`` go through a running Sandbox's admin API when one serves the state
+file (found via its run file), otherwise they work on the state file directly, seeding it first
+when it does not exist yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+from desktop_app.config import (
+    ENV_ACCOUNTS_URL,
+    ENV_BOOKS_URL,
+    ENV_CAMPAIGNS_URL,
+    ENV_HOME,
+    SANDBOX_CLIENT_ID,
+    app_paths,
+)
+from desktop_app.sandbox import customers as cust
+from desktop_app.sandbox.server import SandboxServer, running_server_url
+from desktop_app.sandbox.state import State
+
+EXIT_OK, EXIT_REFUSED = 0, 2
+
+
+def _refuse(message: str) -> int:
+    print(f"desktop-app: {message}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(args: argparse.Namespace) -> int:
+    paths = app_paths().ensure()
+    if not 0 <= args.port <= 65535:
+        return _refuse("--port must be between 0 and 65535")
+    if args.customers is not None and args.customers < 0:
+        return _refuse("--customers must be >= 0")
+    if not 0 <= args.fault_rate <= 1:
+        return _refuse("--fault-rate must be between 0 and 1")
+    if args.latency_ms < 0:
+        return _refuse("--latency-ms must be >= 0")
+    try:
+        srv = SandboxServer(
+            paths.sandbox_db_path,
+            port=args.port,
+            customers=args.customers,
+            seed=args.seed,
+            limits=args.limits,
+            latency_ms=args.latency_ms,
+            owner_email=args.owner_email,
+            reset=args.reset,
+            fault_rate=args.fault_rate,
+        )
+    except ValueError as exc:
+        return _refuse(str(exc))
+    try:
+        srv._bind()
+    except OSError as exc:
+        srv.stop()
+        return _refuse(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc})")
+    e = srv.endpoints
+    print(f"Sandbox serving on {srv.url}  (state: {paths.sandbox_db_path})")
+    print("Point the app at it with:")
+    print(f"  export {ENV_ACCOUNTS_URL}={e.accounts}")
+    print(f"  export {ENV_BOOKS_URL}={e.books}")
+    print(f"  export {ENV_CAMPAIGNS_URL}={e.campaigns}")
+    print(f"  (client id {SANDBOX_CLIENT_ID}; admin API {srv.url}/_sandbox/; Ctrl-C stops)", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops it as cleanly as Ctrl-C
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        print("Sandbox stopped.")
+    return EXIT_OK
+
+
+def _offline_state() -> State:
+    """The state file, seeded with the defaults when it does not exist yet."""
+    db = app_paths().ensure().sandbox_db_path
+    SandboxServer(db, customers=None, seed=None).stop()  # seeds a missing/empty file, then closes
+    return State(db)
+
+
+def simulate(args: argparse.Namespace) -> int:
+    if args.changes < 0:
+        return _refuse("--changes must be >= 0")
+    db = app_paths().sandbox_db_path
+    url = running_server_url(db)
+    if url:
+        from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError
+
+        try:
+            changed = SandboxAdmin(url).simulate(args.changes)
+        except SandboxAdminError as exc:
+            return _refuse(str(exc))
+    else:
+        state = _offline_state()
+        try:
+            changed = cust.simulate(state, args.changes)
+        finally:
+            state.close()
+    print(f"Changed {len(changed)} customer(s): {', '.join(changed[:10])}{' …' if len(changed) > 10 else ''}")
+    return EXIT_OK
+
+
+def stats(args: argparse.Namespace) -> int:
+    db = app_paths().sandbox_db_path
+    url = running_server_url(db)
+    if url:
+        from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError
+
+        try:
+            data = SandboxAdmin(url).stats()
+        except SandboxAdminError as exc:
+            return _refuse(str(exc))
+        data["server"] = url
+    else:
+        state = _offline_state()
+        try:
+            data = cust.state_stats(state)
+        finally:
+            state.close()
+        data["server"] = None
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    c = data["customers"]
+    print(f"Sandbox state: {db}  ({ENV_HOME} moves it)")
+    print(f"Server: {data['server'] or 'not running'}")
+    print(f"Customers: {c['total']} (active {c['active']}, inactive {c['inactive']}, "
+          f"with email {c['with_email']})")
+    for lst in data["lists"]:
+        members = ", ".join(f"{k} {v}" for k, v in sorted(lst["members"].items())) or "empty"
+        print(f"List {lst['listname']!r} [{lst['listkey'][:12]}…]: {members}")
+    for name, n in sorted(data.get("calls_by_endpoint", {}).items()):
+        print(f"  {n:>8}  {name}")
+    for family, n in sorted(data.get("lockouts_by_family", {}).items()):
+        print(f"Lockouts {family}: {n}")
+    return EXIT_OK
