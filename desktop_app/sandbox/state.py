@@ -26,10 +26,6 @@ CREATE TABLE IF NOT EXISTS customers (
     custom_json TEXT NOT NULL DEFAULT '{}', persons_json TEXT NOT NULL DEFAULT '[]',
     billing_json TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX IF NOT EXISTS ix_cust_lmt ON customers (org_id, last_modified_time, contact_id);
-CREATE INDEX IF NOT EXISTS ix_cust_ct ON customers (org_id, created_time, contact_id);
-CREATE INDEX IF NOT EXISTS ix_cust_name ON customers (org_id, contact_name COLLATE NOCASE, contact_id);
-CREATE INDEX IF NOT EXISTS ix_cust_email ON customers (email COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS camp_lists (
     listkey TEXT PRIMARY KEY, listname TEXT NOT NULL, created_date INTEGER NOT NULL,
     is_public INTEGER NOT NULL DEFAULT 0
@@ -59,6 +55,25 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 
+# Built after a bulk seed rather than during it (several times faster for 100k rows).
+CUSTOMER_INDEXES = {
+    "ix_cust_lmt": "customers (org_id, last_modified_time, contact_id)",
+    "ix_cust_ct": "customers (org_id, created_time, contact_id)",
+    "ix_cust_name": "customers (org_id, contact_name COLLATE NOCASE, contact_id)",
+    "ix_cust_email": "customers (email COLLATE NOCASE)",
+}
+
+
+def create_customer_indexes(db: sqlite3.Connection) -> None:
+    for name, target in CUSTOMER_INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def drop_customer_indexes(db: sqlite3.Connection) -> None:
+    for name in CUSTOMER_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 # Settings the admin API can change; kept in ``meta`` so the CLI sees them with no server running.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "owner_email": "owner@zylker-demo.com",
@@ -87,6 +102,7 @@ class State:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        create_customer_indexes(self._db)
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
