@@ -1,0 +1,23 @@
+"""Open a dialog with ``open()`` and await its result (no nested ``exec()`` loop under qasync)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QDialog
+
+
+async def ask(dialog: QDialog) -> int:
+    """Show ``dialog`` window-modally and return its result code when it closes."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(result: int) -> None:
+        if not future.done():
+            future.set_result(int(result))
+
+    dialog.finished.connect(done)
+    dialog.open()
+    try:
+        return await future
+    finally:
+        dialog.finished.disconnect(done)

@@ -1,0 +1,69 @@
+"""The one background mechanism of the window: qasync's executor (Qt worker threads).
+
+``await jobs.call(fn, ...)`` runs a blocking call (HTTP, SQLite) off the GUI thread and resumes
+on it with the result. ``busy`` counts running jobs so screens can show a busy indicator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class JobRunner(QObject):
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running = 0
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def busy(self) -> bool:
+        return self._running > 0
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        self._running += 1
+        if self._running == 1:
+            self.busy_changed.emit(True)
+        try:
+            return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self.busy_changed.emit(False)
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Start a coroutine from a plain Qt slot; keeps a reference so it is not collected."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for every spawned task (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class ProgressBridge(QObject):
+    """Adapts the engine's plain progress callback (any thread) to a queued Qt signal."""
+
+    progressed = Signal(object)
+
+    def __call__(self, progress: object) -> None:
+        self.progressed.emit(progress)
