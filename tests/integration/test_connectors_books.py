@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,9 +42,8 @@ def test_organizations(sandbox):
     assert orgs[0].plan_name
 
 
-def test_paging_through_5000_customers(sandbox):
-    admin(sandbox, "POST", "reset", {"customers": 5000, "seed": 7})
-    books = books_for(sandbox)
+def test_paging_through_5000_customers(sandbox_factory):
+    books = books_for(sandbox_factory(customers=5000))
     before = books.calls_made
     pages = list(books.iter_customer_pages())
     ids = [c.contact_id for p in pages for c in p.customers]
@@ -109,3 +108,21 @@ def test_missing_organization_is_a_clear_error(sandbox):
     with pytest.raises(ApiError) as info:
         next(iter(books.iter_customer_pages()))
     assert info.value.code == "2"
+
+
+def test_record_parsing_offsets_and_malformed_records():
+    from desktop_app.connectors.books import MalformedRecord, customer_from_record
+
+    for text in ("2026-11-24T10:00:00+0530", "2026-11-24T10:00:00+05:30", "2026-11-24T04:30:00Z",
+                 "2026-11-23T20:30:00-0800"):
+        assert parse_time(text) == datetime(2026, 11, 24, 4, 30, tzinfo=UTC)
+    assert parse_time("2026-11-24T10:00:00") is None  # no offset: refuse to guess
+    assert parse_time("yesterday") is None
+    good = customer_from_record({"contact_id": "1", "contact_name": "A", "email": " a@x.org ",
+                                 "last_modified_time": "2026-11-24T10:00:00+0530", "cf_region": "North",
+                                 "custom_fields": [{"api_name": "cf_tier", "value": "Gold"}]})
+    assert good.email == "a@x.org" and good.custom == {"cf_region": "North", "cf_tier": "Gold"}
+    for bad in ({"contact_name": "no id", "last_modified_time": "2026-11-24T10:00:00+0530"},
+                {"contact_id": "2", "last_modified_time": "not a time"}, "not an object"):
+        with pytest.raises(MalformedRecord):
+            customer_from_record(bad)

@@ -28,7 +28,7 @@ def clients(sandbox, limiter: Limiter | None = None, retries: int = 4):
     first = sign_in_auto_approve(oauth)
     tokens = TokenManager(oauth, first.refresh_token, initial=first)
     books, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False),
-                                     timeout=(2, 5), retries=retries)
+                                     timeout=(2, 1), retries=retries)
     books.org_id = books.organizations()[0].org_id
     for http in (books.http, campaigns.http):
         http.backoff_base, http.backoff_cap = 0.01, 0.05  # fast tests; the policy is the same
@@ -108,8 +108,8 @@ def test_retries_under_20_percent_faults_no_duplicate_writes(sandbox):
     customers = sum(len(p.customers) for p in books.iter_customer_pages())
     made = campaigns.create_field("Retry Field", "Text")
     admin(sandbox, "DELETE", "faults")
-    stats = admin(sandbox, "GET", "stats")
-    assert stats  # the Sandbox counted the faults it injected
+    injected = admin(sandbox, "GET", "stats").get("faults_injected") or {}
+    assert injected.get("5xx", 0) > 0 and injected.get("timeout", 0) > 0  # the faults really happened
     assert customers >= 1000
     assert set(outcomes) <= {"added", "updated"}
     rows = [c for c in _contacts(sandbox, key) if c["email"] not in before]
@@ -129,7 +129,8 @@ def test_burst_of_2000_subscribes_with_zero_lockouts(sandbox):
             results = list(pool.map(lambda e: campaigns.subscribe(key, {"Contact Email": e}), emails))
         assert len(results) == BURST
         stats = admin(sandbox, "GET", "stats")
-        lockouts = stats.get("lockouts") or stats.get("lockouts_by_family") or {}
+        assert "lockouts_by_family" in stats
+        lockouts = stats["lockouts_by_family"]
         assert sum(lockouts.values()) == 0, lockouts
         assert limiter.stats()["campaigns.listsubscribe"] >= BURST
         assert limiter.waits().get("campaigns.listsubscribe", 0) > 0  # the limiter, not luck, held it
