@@ -21,6 +21,7 @@ from typing import Protocol
 import requests
 
 from desktop_app.connectors.errors import (
+    Locked,
     ZohoError,
     classify,
     error_from_exception,
@@ -128,6 +129,8 @@ class HttpService:
                 method, url, path, family, params, data, headers)
             if error is None:
                 return body or {}
+            if isinstance(error, Locked):
+                self.limiter.hold(family, error.until)
             if invalid_token and token is not None and not refreshed:
                 # The token expired early or was revoked server-side: refresh once, then retry
                 # (the request was refused, so even a write is safe to repeat).

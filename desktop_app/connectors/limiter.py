@@ -18,7 +18,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from desktop_app.connectors.errors import DailyCapReached
+from desktop_app.connectors.errors import DailyCapReached, Locked
 from desktop_app.domain.limits import DAY, DEFAULT_BOOKS_PLAN, LIMITS, Limit, books_daily_limit
 
 # The one safety margin: we allow ourselves 90 % of each documented window.
@@ -59,6 +59,7 @@ class Limiter:
         self._calls: Counter[str] = Counter()
         self._waited: Counter[str] = Counter()
         self._limits: dict[str, Limit] = dict(LIMITS)
+        self._locked: dict[str, tuple[float, datetime]] = {}  # family → (clock until, wall until)
         self.books_plan = books_plan
 
     # ------------------------------------------------------------------ configuration
@@ -101,6 +102,13 @@ class Limiter:
 
         Raises DailyCapReached when a day-long window is full.
         """
+        with self._lock:
+            held = self._locked.get(family)
+            if held is not None:
+                if self._clock() < held[0]:
+                    # Zoho locked this family: calling again could only extend the lock.
+                    raise Locked(family, held[1])
+                del self._locked[family]
         if not self.enabled:
             with self._lock:
                 self._calls[family] += 1
@@ -136,6 +144,12 @@ class Limiter:
                 self._waited[family] += 1
             # A hair over the exact moment, so the next try finds the slot free.
             self._sleep(wait + 0.001)
+
+    def hold(self, family: str, until: datetime) -> None:
+        """Zoho answered "locked until ``until``": refuse the family's calls locally until then."""
+        seconds = max(0.0, (until - self._wall()).total_seconds())
+        with self._lock:
+            self._locked[family] = (self._clock() + seconds, until)
 
     @contextmanager
     def slot(self, family: str) -> Iterator[None]:

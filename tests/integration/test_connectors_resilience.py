@@ -77,6 +77,11 @@ def test_lockout_is_locked_with_until(sandbox):
             for _ in range(200):  # fields: 100 per 5 s when scaled
                 campaigns.fields()
         assert info.value.family == "campaigns.fields" and info.value.until
+        # Further calls of that family are refused locally: they could only extend the lock.
+        sent = campaigns.http.calls_made
+        with pytest.raises(Locked):
+            campaigns.fields()
+        assert campaigns.http.calls_made == sent
         # Other families keep working during the lock.
         assert campaigns.lists()
     finally:

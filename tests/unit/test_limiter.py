@@ -124,3 +124,20 @@ def test_slot_bounds_concurrency_and_threads_share_the_limiter():
         t.join()
     assert lim.stats()["books"] == 240
     assert 1 <= peak <= LIMITS["books"].concurrency
+
+
+def test_hold_refuses_a_locked_family_until_the_lock_ends():
+    from datetime import UTC, datetime, timedelta
+
+    from desktop_app.connectors.errors import Locked
+
+    clock = FakeClock()
+    wall = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    lim = Limiter(enabled=False, clock=clock, sleep=clock.sleep, wall=lambda: wall)
+    lim.hold("campaigns.listsubscribe", wall + timedelta(minutes=30))
+    with pytest.raises(Locked) as info:
+        lim.acquire("campaigns.listsubscribe")
+    assert info.value.until == wall + timedelta(minutes=30)
+    lim.acquire("campaigns.lists")  # other families are not locked
+    clock.now += 30 * 60 + 1
+    lim.acquire("campaigns.listsubscribe")
