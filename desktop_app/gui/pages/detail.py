@@ -1,0 +1,179 @@
+"""The sync's detail view (R29, R28, R25, R26): Configuration, Field Mapping and Sync History tabs,
+Pause/Resume, Edit and Sync now at the top right, live progress with Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop_app.domain.settings import LawfulBasis, SubscriptionType
+from desktop_app.gui.history_model import SKIPPED, HistoryModel, format_time
+from desktop_app.gui.pages.common import heading, page_layout
+from desktop_app.gui.resources import icon
+
+CONFIGURATION, FIELD_MAPPING, HISTORY = range(3)
+
+
+class DetailPage(QWidget):
+    edit_requested = Signal()
+    pause_requested = Signal(bool)  # True: pause, False: resume
+    sync_now_requested = Signal()
+    cancel_requested = Signal()
+    export_requested = Signal(int)  # run id
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = page_layout(self)
+        top = QHBoxLayout()
+        self.title = heading("Sync")
+        top.addWidget(self.title, 1)
+        self.sync_now = QPushButton(icon("sync"), "S&ync now")
+        self.pause = QPushButton(icon("pause"), "&Pause Sync")
+        self.pause.setObjectName("pauseSync")
+        self.edit = QPushButton(icon("edit"), "&Edit")
+        for b in (self.sync_now, self.pause, self.edit):
+            top.addWidget(b)
+        layout.addLayout(top)
+        self.sync_now.clicked.connect(self.sync_now_requested)
+        self.edit.clicked.connect(self.edit_requested)
+        self.pause.clicked.connect(lambda: self.pause_requested.emit(not self.paused))
+
+        progress = QHBoxLayout()
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Sync progress")
+        self.phase = QLabel()
+        self.phase.setObjectName("runPhase")
+        self.counts = QLabel()
+        self.counts.setObjectName("runCounts")
+        self.cancel = QPushButton("&Cancel run")
+        self.cancel.clicked.connect(self.cancel_requested)
+        progress.addWidget(self.bar, 2)
+        progress.addWidget(self.phase, 2)
+        progress.addWidget(self.counts, 3)
+        progress.addWidget(self.cancel)
+        self.progress_row = QWidget()
+        self.progress_row.setLayout(progress)
+        layout.addWidget(self.progress_row)
+        self.progress_row.setVisible(False)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Sync details")
+        self.config = QWidget()
+        self.form = QFormLayout(self.config)
+        self.form.setHorizontalSpacing(24)
+        self.fields: dict[str, QLabel] = {}
+        for key in ("Status", "Module", "List", "Subscription type", "Topics", "Lawful basis",
+                    "Update empty field value", "Schedule", "Next run", "Last run"):
+            label = QLabel()
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            label.setAccessibleName(key)
+            self.fields[key] = label
+            self.form.addRow(f"{key}:", label)
+        self.mapping = QTableWidget(0, 3)
+        self.mapping.setHorizontalHeaderLabels(["Zoho Books field", "Zoho Campaigns field", "New field"])
+        self.mapping.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mapping.verticalHeader().setVisible(False)
+        self.history_model = HistoryModel(self)
+        self.history = QTableView()
+        self.history.setObjectName("historyTable")
+        self.history.setAccessibleName("Sync history")
+        self.history.setModel(self.history_model)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.verticalHeader().setVisible(False)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.activated.connect(self._history_activated)
+        self.history.doubleClicked.connect(self._history_activated)
+        self.tabs.addTab(self.config, "&Configuration")
+        self.tabs.addTab(self.mapping, "Field &Mapping")
+        self.tabs.addTab(self.history, "Sync &History")
+        layout.addWidget(self.tabs, 1)
+        back = QPushButton("&Back to Active Syncs")
+        back.clicked.connect(self.back_requested)
+        row = QHBoxLayout()
+        row.addWidget(back)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.paused = False
+        self.topic_names: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ filling
+
+    def set_sync(self, sync) -> None:
+        if sync is None:
+            return
+        self.paused = sync.paused
+        self.title.setText(f"Contacts → {sync.list_name}")
+        self.pause.setText("&Resume Sync" if sync.paused else "&Pause Sync")
+        self.pause.setIcon(icon("resume" if sync.paused else "pause"))
+        self.pause.setAccessibleName("Resume Sync" if sync.paused else "Pause Sync")
+        last = sync.last_run
+        topics = ", ".join(sync.topic_names or sync.topic_ids) or "None"
+        values = {
+            "Status": "Paused — scheduled runs are stopped" if sync.paused else "Active",
+            "Module": "Contacts (Customers in Zoho Books)",
+            "List": sync.list_name,
+            "Subscription type": SubscriptionType(sync.subscription_type).label,
+            "Topics": topics,
+            "Lawful basis": LawfulBasis(sync.lawful_basis).label if sync.lawful_basis else "Not specified",
+            "Update empty field value": "On" if sync.update_empty else "Off",
+            "Schedule": sync.schedule_text,
+            "Next run": "Paused" if sync.paused else (format_time(sync.next_run_at) if sync.next_run_at
+                                                      else "As soon as possible"),
+            "Last run": (f"{format_time(last.started_at)} — {last.status}: {last.counts.added} added, "
+                         f"{last.counts.updated} updated, {last.counts.skipped} skipped"
+                         + (f". {last.error}" if last.error else "")) if last else "Not run yet",
+        }
+        for key, value in values.items():
+            self.fields[key].setText(value)
+        self.mapping.setRowCount(len(sync.mapping))
+        for r, m in enumerate(sync.mapping):
+            for c, text in enumerate((m.books_label, m.campaigns_field, "Yes" if m.new_field else "")):
+                self.mapping.setItem(r, c, QTableWidgetItem(text))
+
+    def set_runs(self, runs) -> None:
+        self.history_model.set_runs(runs)
+        self.history.resizeColumnsToContents()
+
+    def set_running(self, running: bool) -> None:
+        self.progress_row.setVisible(running)
+        self.sync_now.setEnabled(not running)
+        self.edit.setEnabled(not running)
+        self.cancel.setEnabled(running)
+        if running:
+            self.bar.setRange(0, 0)
+            self.phase.setText("Starting…")
+            self.counts.setText("")
+
+    def show_progress(self, progress) -> None:
+        self.progress_row.setVisible(True)
+        if progress.total:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(min(progress.done, progress.total))
+        else:
+            self.bar.setRange(0, 0)
+        self.phase.setText(progress.phase_label)
+        c = progress.counts
+        self.counts.setText(f"{progress.done:,} done · {c.added:,} added · {c.updated:,} updated · "
+                            f"{c.unchanged:,} unchanged · {c.skipped:,} skipped")
+
+    def _history_activated(self, index) -> None:
+        if index.isValid() and index.column() == SKIPPED:
+            run = self.history_model.run_at(index.row())
+            if run.counts.skipped:
+                self.export_requested.emit(run.id)

@@ -1,0 +1,71 @@
+"""One running window: controller + main window + scheduler (+ tray when one exists).
+
+``GuiSession`` is what ``app.main`` starts and what the GUI tests drive, so both run the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from desktop_app.gui.controller import Controller
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+class GuiSession:
+    def __init__(self, service, *, use_tray: bool | None = None, recheck_ms: int | None = None) -> None:
+        self.service = service
+        self.controller = Controller(service)
+        has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self.window = MainWindow(self.controller, has_tray=has_tray)
+        kwargs = {"recheck_ms": recheck_ms} if recheck_ms else {}
+        self.scheduler = Scheduler(self.controller, **kwargs)
+        self.tray = None
+        if has_tray:
+            from desktop_app.gui.tray import Tray
+
+            self.tray = Tray(self.controller)
+            self.tray.open_requested.connect(self.window.bring_to_front)
+            self.tray.sync_now_requested.connect(
+                lambda: self.controller.jobs.spawn(self.window.flows.sync_now()))
+            self.tray.pause_requested.connect(
+                lambda paused: self.controller.jobs.spawn(self.window.flows.set_paused(paused)))
+            self.tray.quit_requested.connect(self.window.quit_now)
+            self.tray.icon.messageClicked.connect(lambda: self.window.show_detail())
+        self.quit_event = asyncio.Event()
+        self.window.quit_requested.connect(self.quit_event.set)
+
+    async def start(self, *, schedule: bool = True) -> None:
+        self.window.show()
+        if self.tray is not None:
+            self.tray.show()
+        try:
+            await self.controller.refresh()
+        except Exception as exc:
+            self.controller.report(exc)
+        if self.controller.connection is not None and self.controller.sync is not None:
+            self.window.show_detail()
+        if schedule:
+            self.scheduler.start()
+
+    def handle_message(self, message: str) -> None:
+        """From a second launch (single instance)."""
+        self.window.bring_to_front()
+        if message == "sync-now":
+            self.controller.jobs.spawn(self.window.flows.sync_now())
+
+    async def shutdown(self) -> None:
+        self.scheduler.stop()
+        self.controller.cancel_run()
+        await self.controller.jobs.drain()
+        if self.tray is not None:
+            self.tray.hide()
+        self.window.allow_close = True
+        self.window.close()
+        self.window.deleteLater()
+        await asyncio.get_running_loop().run_in_executor(None, self.service.close)
