@@ -13,7 +13,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields as dc_fields
+from dataclasses import is_dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -22,6 +23,7 @@ from desktop_app import config
 from desktop_app.cli import EXIT_DEFERRED, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, CommandError
 from desktop_app.connectors.errors import ZohoError
 from desktop_app.domain import mapping as dmapping
+from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.schedule import Schedule, parse_schedule
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType, SyncSettings
@@ -63,12 +65,10 @@ def command(fn: Callable) -> Callable:
 
 
 def _jsonable(value):
+    if isinstance(value, RunCounts):
+        return value.as_dict()
     if is_dataclass(value) and not isinstance(value, type):
-        data = asdict(value)
-        for name in dir(type(value)):
-            if isinstance(getattr(type(value), name, None), property) and name in ("total",):
-                data[name] = getattr(value, name)
-        return {k: _jsonable(v) for k, v in data.items()}
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dc_fields(value)}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -211,7 +211,7 @@ class AppService:
         from desktop_app.domain.limits import parse_limits_mode
 
         try:
-            mode = SandboxAdmin(url).stats().get("limits", SANDBOX_LIMITS)
+            mode = (SandboxAdmin(url).stats().get("config") or {}).get("limits", SANDBOX_LIMITS)
             enabled, scale = parse_limits_mode(str(mode))
         except Exception:  # an old Sandbox without the field: assume ours
             enabled, scale = parse_limits_mode(SANDBOX_LIMITS)
@@ -428,7 +428,7 @@ class AppService:
             return self._sync_view(s, sync) if sync else None
 
     def _sync_view(self, s, sync: models.Sync) -> SyncView:
-        rows = repo.mapping_rows(s, sync) if _takes_session(repo.mapping_rows) else repo.mapping_rows(sync)
+        rows = repo.mapping_rows(s, sync)
         labels = {f.key: f.label for f in dmapping.BOOKS_STANDARD_FIELDS}
         mapping = tuple(MappingView(r.books_field, labels.get(r.books_field, r.books_field), r.campaigns_field,
                                     r.new_field, r.locked) for r in sorted(rows, key=lambda r: r.position))
@@ -649,12 +649,6 @@ class _PendingSignIn:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _takes_session(fn) -> bool:
-    import inspect
-
-    return len(inspect.signature(fn).parameters) >= 2
 
 
 def _connection_info(conn: models.Connection) -> ConnectionInfo:

@@ -1,0 +1,182 @@
+"""The app's SQLite schema as typed SQLAlchemy 2 models.
+
+No column holds a token or a client secret (R5): ``Connection.secret_key`` is only the *name*
+under which the refresh token sits in the keyring. Datetimes are stored as aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out (ISO text in SQLite); naive ones are refused."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class Connection(Base):
+    __tablename__ = "connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # sandbox | zoho
+    data_center: Mapped[str | None] = mapped_column(String(8))
+    accounts_url: Mapped[str] = mapped_column(String(255))
+    books_url: Mapped[str] = mapped_column(String(255))
+    campaigns_url: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    org_id: Mapped[str] = mapped_column(String(64))
+    org_name: Mapped[str] = mapped_column(String(255))
+    org_time_zone: Mapped[str | None] = mapped_column(String(64))
+    books_owner_email: Mapped[str] = mapped_column(String(320))
+    campaigns_owner_email: Mapped[str] = mapped_column(String(320))
+    user_email: Mapped[str | None] = mapped_column(String(320))
+    gdpr_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret_key: Mapped[str] = mapped_column(String(255))  # a keyring entry NAME, never a secret
+    created_at: Mapped[datetime]
+
+
+class Sync(Base):
+    __tablename__ = "sync"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connection.id", ondelete="CASCADE"))
+    list_key: Mapped[str] = mapped_column(String(255))
+    list_name: Mapped[str] = mapped_column(String(255))
+    subscription_type: Mapped[str] = mapped_column(String(32))
+    topic_ids: Mapped[list] = mapped_column(JSON, default=list)
+    lawful_basis: Mapped[str | None] = mapped_column(String(64))
+    update_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule_spec: Mapped[str] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    mapping_version: Mapped[int] = mapped_column(Integer, default=1)
+    mapping_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    next_run_at: Mapped[datetime | None]
+    last_full_at: Mapped[datetime | None]
+    watermark: Mapped[datetime | None]  # newest Books last_modified_time of a completed run
+    needs_full: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FieldMapping(Base):
+    __tablename__ = "field_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_id: Mapped[int] = mapped_column(ForeignKey("sync.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    books_field: Mapped[str] = mapped_column(String(255))
+    campaigns_field: Mapped[str] = mapped_column(String(255))
+    new_field: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    field_created: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactLink(Base):
+    """The state table: what the sync last knew and sent of each Books customer."""
+
+    __tablename__ = "contact_link"
+    __table_args__ = (Index("ix_contact_link_email", "sync_id", "email_key"),)
+
+    sync_id: Mapped[int] = mapped_column(ForeignKey("sync.id", ondelete="CASCADE"), primary_key=True)
+    books_contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email_key: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320))
+    values_hash: Mapped[str | None] = mapped_column(String(64))
+    campaigns_status: Mapped[str | None] = mapped_column(String(16))
+    in_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_modified: Mapped[datetime | None]
+    last_synced_at: Mapped[datetime | None]
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Run(Base):
+    __tablename__ = "run"
+    __table_args__ = (Index("ix_run_sync_status", "sync_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # History can outlive the sync (disable, keep history): SET NULL, and keep the list name.
+    sync_id: Mapped[int | None] = mapped_column(ForeignKey("sync.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # full | incremental
+    trigger: Mapped[str] = mapped_column(String(16))  # initiate | manual | scheduled | cli | resume
+    status: Mapped[str] = mapped_column(String(16))  # running | completed | failed | cancelled | deferred
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_total: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    watermark_start: Mapped[datetime | None]
+    watermark_end: Mapped[datetime | None]
+    checkpoint: Mapped[dict | None] = mapped_column(JSON)
+    resume_at: Mapped[datetime | None]
+    list_name: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[list | None] = mapped_column(JSON)  # e.g. email changes, customers gone from Books
+    calls_books: Mapped[int] = mapped_column(Integer, default=0)
+    calls_campaigns: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SkippedRecord(Base):
+    __tablename__ = "skipped_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    books_contact_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason_message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class StagedCustomer(Base):
+    """Books customers read by a run that is not finished yet (the read phase's checkpoint)."""
+
+    __tablename__ = "staged_customer"
+    __table_args__ = (Index("ix_staged_order", "run_id", "sort_key"), Index("ix_staged_email", "run_id", "email_key"))
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort_key: Mapped[str] = mapped_column(String(80))
+    email_key: Mapped[str | None] = mapped_column(String(320))
+    last_modified: Mapped[datetime | None]
+    record: Mapped[dict] = mapped_column(JSON)
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
+    sync_id: Mapped[int | None] = mapped_column(ForeignKey("sync.id", ondelete="SET NULL"))
+    level: Mapped[str] = mapped_column(String(16))  # info | warning | error
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
