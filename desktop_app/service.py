@@ -201,7 +201,9 @@ class AppService:
 
             url = running_server_url(self.paths.sandbox_db_path)
             if url is None:
-                self._sandbox = SandboxServer(self.paths.sandbox_db_path, limits=SANDBOX_LIMITS).start()
+                # customers/seed None: keep whatever the state file was seeded with.
+                self._sandbox = SandboxServer(self.paths.sandbox_db_path, customers=None, seed=None,
+                                              limits=SANDBOX_LIMITS).start()
                 url = self._sandbox.url
             self._sandbox_url = url
             return url

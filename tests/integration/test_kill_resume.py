@@ -28,7 +28,7 @@ def _home(root: Path, name: str, template: Path, monkeypatch) -> tuple[SandboxSe
     paths = config.app_paths().ensure()
     shutil.copyfile(template, paths.sandbox_db_path)
     # A little latency spreads the run over seconds, so kills land in every phase.
-    srv = SandboxServer(paths.sandbox_db_path, limits="off", latency_ms=1).start()
+    srv = SandboxServer(paths.sandbox_db_path, customers=CUSTOMERS, limits="off", latency_ms=1).start()
     assert cli.main(["connect", "sandbox"]) == 0
     assert cli.main(["sync", "create", "--list", "Books customers", "--subscription", "marketing",
                      "--map", "company_name=Company Name", "--yes", "--no-run"]) == 0
@@ -74,6 +74,7 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted(sandbox_templat
     rng = random.Random(1234)
     env = {**os.environ, "DESKTOP_APP_HOME": str(home)}
     kills = 0
+    progress_at_kills: list[int] = []
     try:
         for _ in range(8):
             proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "sync", "run"], env=env,
@@ -84,6 +85,9 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted(sandbox_templat
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             kills += 1
+            runs = _history()
+            if runs:
+                progress_at_kills.append(runs[0]["total"])
         else:
             final = subprocess.run([sys.executable, "-m", "desktop_app", "sync", "run"], env=env,
                                    capture_output=True, text=True, timeout=300)
@@ -95,6 +99,8 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted(sandbox_templat
     capsys.readouterr()
 
     assert kills >= 3, "the run finished too fast to be killed; raise the latency"
+    # Kills landed in the middle of writing, not only before or after it.
+    assert any(0 < done < CUSTOMERS for done in progress_at_kills), progress_at_kills
     assert killed_content == reference_content
     # One run, resumed after every kill, with the uninterrupted run's counts.
     assert [r for r in killed_runs if r["status"] == "completed"] == reference_runs
