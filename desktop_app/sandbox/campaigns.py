@@ -60,9 +60,7 @@ def wrapped_error(code: str, message: str, path: str) -> Answer:
 
 
 def success(path: str, **fields: Any) -> Answer:
-    return json_answer(
-        200, {"status": "success", "code": 0, "uri": f"/api/v1.1/{path}", "version": "1.1", **fields}
-    )
+    return json_answer(200, {"status": "success", "code": 0, "uri": f"/api/v1.1/{path}", "version": "1.1", **fields})
 
 
 def parse_index(value: str | None, default: int, minimum: int) -> int | None:
@@ -226,6 +224,18 @@ class Campaigns:
             }
             for r in rows
         ]
+        if self.state.settings()["gdpr"]:
+            # The GDPR flag shows as a Lawful Basis field (docs/wire-contract.md); absent when off.
+            fields.append(
+                {
+                    "DISPLAY_NAME": "Lawful Basis",
+                    "FIELD_NAME": "lawful_basis",
+                    "FIELD_ID": 4_000_000_000_011,
+                    "IS_MANDATORY": False,
+                    "FIELD_TYPE": "Picklist",
+                    "IS_CUSTOM": False,
+                }
+            )
         return json_answer(
             200,
             {
@@ -243,14 +253,10 @@ class Campaigns:
         start, count = 0, 50
         for name, value in re.findall(r"(from_index|range)\"?\s*:\s*\"?(\d+)", details):
             start, count = (int(value), count) if name == "from_index" else (start, int(value))
-        start = (
-            int(req.params.get("from_index", start)) if req.params.get("from_index", "").isdigit() else start
-        )
+        start = int(req.params.get("from_index", start)) if req.params.get("from_index", "").isdigit() else start
         count = int(req.params.get("range", count)) if req.params.get("range", "").isdigit() else count
         with self.state.read() as db:
-            rows = db.execute(
-                "SELECT * FROM camp_topics ORDER BY topic_id LIMIT ? OFFSET ?", (count, start)
-            ).fetchall()
+            rows = db.execute("SELECT * FROM camp_topics ORDER BY topic_id LIMIT ? OFFSET ?", (count, start)).fetchall()
         topics = [
             {"topicId": r["topic_id"], "topicName": r["topic_name"], "primaryList": int(r["primary_list"])}
             for r in rows

@@ -1,8 +1,9 @@
 """``SandboxServer``: the Sandbox on 127.0.0.1, in a background thread or in the foreground.
 
-The state file is reused as it is unless ``reset=True`` or the requested seed parameters
-(``customers``, ``seed``) differ from the ones it was seeded with; ``customers=None`` /
-``seed=None`` mean "whatever the file has" (1500 / 42 for a new file). While running, the
+The state file is reused as it is unless ``reset=True`` or explicitly requested seed parameters
+(``customers``, ``seed``) differ from the ones it was seeded with. ``None`` (the default) means
+"whatever the file has", 1500 customers / seed 42 for a new file, so starting the GUI never
+wipes a Sandbox someone seeded with other numbers. While running, the
 server's URL and pid are written next to the state file (``sandbox.server.json``) so the CLI can
 reach it; the file is removed on stop, and a stale one (dead pid) is ignored.
 """
@@ -90,8 +91,8 @@ class SandboxServer:
         db_path: Path,
         *,
         port: int = 0,
-        customers: int | None = DEFAULT_CUSTOMERS,
-        seed: int | None = DEFAULT_SEED,
+        customers: int | None = None,
+        seed: int | None = None,
         limits: str = "on",
         latency_ms: int = 0,
         owner_email: str | None = None,

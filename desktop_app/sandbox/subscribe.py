@@ -260,8 +260,7 @@ class Writer:
                     )
                     self._marketing = None if self._marketing is None else self._marketing + 1
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO camp_members (listkey, email_key, added_time, seq)"
-                    " VALUES (?,?,?,?)",
+                    "INSERT OR IGNORE INTO camp_members (listkey, email_key, added_time, seq) VALUES (?,?,?,?)",
                     (p["listkey"], key, now, seq),
                 )
                 seq += 1
@@ -295,7 +294,8 @@ class Writer:
         if not length.isdigit() or not 1 <= int(length) <= 1000:
             return wrapped_error("1005", "fieldlength must be a number from 1 to 1000.", ep)
         with self.state.tx() as db:
-            if db.execute("SELECT 1 FROM camp_fields WHERE display_name=?", (name,)).fetchone():
+            taken = name.lower() in (f.lower() for f in PSEUDO_FIELDS)
+            if taken or db.execute("SELECT 1 FROM camp_fields WHERE display_name=?", (name,)).fetchone():
                 return wrapped_error("916", "A field with this name already exists.", ep)
             top = db.execute("SELECT MAX(field_id) FROM camp_fields").fetchone()[0] or 4_000_000_000_000
             db.execute(
