@@ -209,3 +209,15 @@ def test_lockout_blocks_one_family_for_the_lock_period(sandbox_factory):
     assert call(srv, auth, "getmailinglists")["status"] == "success"
     stats = SandboxAdmin(srv.url).stats()
     assert stats["lockouts_by_family"] == {"campaigns.fields": 1}
+
+
+def test_gdpr_flag_shows_as_a_lawful_basis_field(sandbox, sandbox_admin, auth):
+    def names():
+        body = call(sandbox, auth, "contact/allfields", type="json")
+        return [f["DISPLAY_NAME"] for f in body["response"]["fieldnames"]["fieldname"]]
+
+    assert "Lawful Basis" in names()
+    dup = call(sandbox, auth, "custom/add", "POST", type="json", fieldname="Lawful Basis", fieldtype="Text")
+    assert dup["response"]["code"] == "916"
+    sandbox_admin.config(gdpr=False)
+    assert "Lawful Basis" not in names()
