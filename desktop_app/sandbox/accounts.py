@@ -213,7 +213,9 @@ class Accounts:
         verdict = self.check_token(req.token)
         if verdict != "ok":
             return json_answer(401, {"error": "invalid_token"})
-        owner = self.state.settings()["owner_email"]
+        # The signed-in user is the Campaigns account's owner (Campaigns accounts are per user); the
+        # Books organization's email may differ — that is what the owner knob tests (R3).
+        owner = self.state.settings()["campaigns_owner_email"]
         local = owner.split("@", 1)[0]
         return json_answer(
             200,

@@ -88,6 +88,8 @@ def test_owner_knob_makes_campaigns_owner_differ(tmp_path):
                              timeout=10).json()
         assert org["organizations"][0]["email"] == "owner@zylker-demo.com"
         assert {d["owner"] for d in lists["list_of_details"]} == {"someone.else@example.com"}
+        info = requests.get(f"{srv.url}/oauth/user/info", headers=auth, timeout=10).json()
+        assert info["Email"] == "someone.else@example.com"
 
 
 def test_start_stop_in_process(tmp_path):
