@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from desktop_app.domain.limits import CAMPAIGNS_PATH_FAMILY
+from desktop_app.domain.limits import CAMPAIGNS_PATH_FAMILY, LIMITS
 from desktop_app.sandbox import books as books_mod
 from desktop_app.sandbox import campaigns as camp_mod
 from desktop_app.sandbox.accounts import Accounts
@@ -70,6 +70,8 @@ class SandboxApp:
         self.books = Books(state)
         self.campaigns = Campaigns(state)
         self.admin = Admin(self)
+        self._inflight: dict[str, int] = {}
+        self._inflight_lock = threading.Lock()
 
     # ------------------------------------------------------------------ knobs and numbers
 
@@ -127,21 +129,41 @@ class SandboxApp:
         return answer
 
     def _api(self, req: Request, service: str) -> Answer:
-        if self.latency_ms > 0:
-            self.stopping.wait(self.latency_ms / 1000)
         rule = self.faults.pick(req.n, service, req.path)
         if rule is not None and not rule.applied:
             return self._fault(rule, req, service)
         answer = self._guarded(req, service)
         return self._fault(rule, req, service, answer) if rule is not None else answer
 
+    def _pause(self) -> None:
+        """The latency knob: the call takes this long inside the server (and counts as in flight)."""
+        if self.latency_ms > 0:
+            self.stopping.wait(self.latency_ms / 1000)
+
     def _guarded(self, req: Request, service: str) -> Answer:
+        if service != "books":
+            self._pause()
         if service == "accounts":
             return self.accounts.handle(req)
         if self.accounts.check_token(req.token) != "ok":
             return self._token_answer(service)
         if service == "books":
-            return self._books_limits(req) or self.books.handle(req)
+            refused = self._books_limits(req)
+            if refused is not None:
+                return refused
+            org = req.params.get("organization_id", "")
+            if not self._enter_books(org):
+                return json_answer(
+                    429,
+                    {"code": 45, "message": "Too many concurrent requests for this organization."},
+                    headers={"Retry-After": "1"},
+                )
+            try:
+                self._pause()
+                return self.books.handle(req)
+            finally:
+                with self._inflight_lock:
+                    self._inflight[org] -= 1
         family = CAMPAIGNS_PATH_FAMILY.get(self.campaigns.endpoint(req.path))
         if family:
             verdict = self.limiter.check(family)
@@ -158,6 +180,17 @@ class SandboxApp:
                     headers={"Retry-After": str(wait)},
                 )
         return self.campaigns.handle(req)
+
+    def _enter_books(self, org: str) -> bool:
+        """Books' concurrency cap per organization (LIMITS["books"].concurrency) when limits are on."""
+        cap = LIMITS["books"].concurrency
+        with self._inflight_lock:
+            busy = self._inflight.get(org, 0)
+            if self.limiter.enabled and cap and busy >= cap:
+                self.limiter.refusals["books.concurrency"] += 1
+                return False
+            self._inflight[org] = busy + 1
+            return True
 
     def _books_limits(self, req: Request) -> Answer | None:
         org = req.params.get("organization_id", "")

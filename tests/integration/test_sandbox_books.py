@@ -161,3 +161,24 @@ def test_daily_cap_by_plan(sandbox_factory):
             assert "Retry-After" not in resp.headers
             break
     assert codes[-1] == 429
+
+
+def test_more_than_five_concurrent_calls_per_organization_are_refused(sandbox_factory):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    srv = sandbox_factory(limits="on", latency_ms=800)
+    auth = {"Authorization": f"Zoho-oauthtoken {get_tokens(srv)['access_token']}"}
+    barrier = Barrier(7)
+
+    def one(_):
+        barrier.wait()
+        return get(srv, auth, "/contacts", organization_id=ORG, per_page=1).status_code
+
+    with ThreadPoolExecutor(7) as pool:
+        codes = sorted(pool.map(one, range(7)))
+    assert codes.count(200) == 5 and codes.count(429) == 2
+    SandboxAdmin(srv.url).config(limits="off")
+    with ThreadPoolExecutor(7) as pool:
+        barrier.reset()
+        assert set(pool.map(one, range(7))) == {200}
