@@ -1,11 +1,14 @@
 """The one SQLite file: engine set-up (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE),
-automatic Alembic migration on open (with a backup copy first), and short sessions."""
+automatic Alembic migration on open (with a backup copy first), and short sessions.
+
+Thread use: the ``Database`` object is shared; each thread opens its own short session per
+unit of work (``session()`` to write, ``read_session()`` to read without taking the write lock).
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,15 +25,19 @@ from desktop_app.config import AppPaths
 
 log = logging.getLogger(__name__)
 
+# A plain folder next to this file (setuptools package-data ships it in the wheel), so no
+# alembic.ini is needed anywhere.
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
+_READ_ONLY = "desktop_app_read_only"  # execution option: begin a deferred (read) transaction
 
 
 class DatabaseError(Exception):
     """The database file cannot be used; the message says why and what to do."""
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """Alembic's configuration, built in code; pass a connection in ``attributes["connection"]``."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -61,8 +68,11 @@ def _make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        # Take the write lock up front: two writers never deadlock on a lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # WAL readers never wait for the writer
+        else:
+            # Take the write lock up front: two writers never deadlock on a lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -72,7 +82,8 @@ class Database:
         self.path = path
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._lock = threading.Lock()
+        self._read_sessions = sessionmaker(engine.execution_options(**{_READ_ONLY: True}),
+                                           expire_on_commit=False, autoflush=False)
 
     @classmethod
     def open(cls, path: Path) -> Database:
@@ -103,6 +114,18 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only unit of work: never takes the write lock; nothing is written back.
+
+        Objects stay readable after the block (closing detaches without expiring them).
+        """
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction without writing; unlike rollback(), keeps loaded values
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -114,7 +137,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def migrate(engine: Engine, path: Path) -> None:
     """Bring the file to the newest schema; refuse a file written by a newer app."""
-    cfg = _alembic_config()
+    cfg = alembic_config()
     script = ScriptDirectory.from_config(cfg)
     head = script.get_current_head()
     current = current_revision(engine)
@@ -129,10 +152,26 @@ def migrate(engine: Engine, path: Path) -> None:
         backup = path.with_name(f"{path.name}.bak-{current}")
         _backup(path, backup)
         log.info("database backed up to %s before upgrading from %s to %s", backup, current, head)
+    if current is None and _has_tables(engine):
+        raise DatabaseError(f"{path} is an SQLite file but not a database of this app. Move it away and "
+                            "start the app again to create a new one.")
     with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-        conn.commit()
+        # SQLite can only rebuild a table (Alembic's batch mode) with foreign keys off: a DROP
+        # would cascade into the child tables. The switch is a no-op inside a transaction, so
+        # it goes to the driver before Alembic begins; env.py checks the keys before commit.
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(inspect(conn).get_table_names())
 
 
 def _backup(path: Path, target: Path) -> None:

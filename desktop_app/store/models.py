@@ -12,6 +12,16 @@ from typing import ClassVar
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The words each string column may hold (checked by store.repo, not by the schema, so a new
+# word never needs a table rebuild).
+CONNECTION_KINDS = ("sandbox", "zoho")
+CAMPAIGNS_STATUSES = ("active", "unsub", "bounce", "spam", "dnm")
+RUN_KINDS = ("full", "incremental")
+RUN_TRIGGERS = ("initiate", "manual", "scheduled", "cli", "resume")
+RUN_STATUSES = ("running", "completed", "failed", "cancelled", "deferred")
+RUN_FINAL_STATUSES = ("completed", "failed", "cancelled", "deferred")
+NOTIFICATION_LEVELS = ("info", "warning", "error")
+
 
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out (ISO text in SQLite); naive ones are refused."""

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from desktop_app.store.models import (
+    CONNECTION_KINDS,
+    NOTIFICATION_LEVELS,
+    RUN_FINAL_STATUSES,
+    RUN_KINDS,
+    RUN_TRIGGERS,
     Connection,
     ContactLink,
     FieldMapping,
@@ -32,6 +40,19 @@ class SyncExists(StoreError):
         super().__init__("A sync already exists; only one sync can be set up.")
 
 
+# Rows per multi-row INSERT: SQLite allows 32,766 bound values; ~12 columns × 500 stays far below.
+_CHUNK = 500
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def _check(word: str, allowed: tuple[str, ...], what: str) -> None:
+    if word not in allowed:
+        raise StoreError(f"Unknown {what} {word!r}; expected one of {', '.join(allowed)}.")
+
+
 # ---------------------------------------------------------------------- connection (R4: one)
 
 
@@ -40,8 +61,14 @@ def get_connection(s: Session) -> Connection | None:
 
 
 def save_connection(s: Session, conn: Connection) -> Connection:
-    if conn.id is None and get_connection(s) is not None:
-        raise AlreadyConnected()
+    _check(conn.kind, CONNECTION_KINDS, "connection kind")
+    existing = get_connection(s)
+    if existing is not None and existing is not conn:
+        if conn.id is None or conn.id != existing.id:
+            raise AlreadyConnected()
+        conn = s.merge(conn)  # the same row, edited outside this session
+    if conn.created_at is None:
+        conn.created_at = _now(None)
     s.add(conn)
     s.flush()
     return conn
@@ -61,7 +88,28 @@ def get_sync(s: Session) -> Sync | None:
 def create_sync(s: Session, sync: Sync) -> Sync:
     if get_sync(s) is not None:
         raise SyncExists()
+    now = _now(None)
+    if sync.created_at is None:
+        sync.created_at = now
+    if sync.updated_at is None:
+        sync.updated_at = sync.created_at
     s.add(sync)
+    s.flush()
+    return sync
+
+
+_SYNC_FIXED = frozenset({"id", "connection_id", "created_at", "updated_at"})
+
+
+def update_sync(s: Session, sync: Sync, *, now: datetime | None = None, **changes: Any) -> Sync:
+    """Set the named columns (``update_sync(s, sync, paused=True)``) and stamp ``updated_at``."""
+    columns = set(Sync.__table__.columns.keys()) - _SYNC_FIXED
+    unknown = set(changes) - columns
+    if unknown:
+        raise StoreError(f"Cannot change {', '.join(sorted(unknown))} of a sync.")
+    for name, value in changes.items():
+        setattr(sync, name, value)
+    sync.updated_at = _now(now)
     s.flush()
     return sync
 
@@ -88,7 +136,118 @@ def linked_email_keys(s: Session, sync_id: int) -> set[str]:
                                                              ContactLink.email_key.is_not(None))))
 
 
+def links_for(s: Session, sync_id: int, contact_ids: Iterable[str]) -> dict[str, ContactLink]:
+    """The state rows of these Books customers (missing ones are simply absent)."""
+    ids = sorted(set(contact_ids))
+    found: dict[str, ContactLink] = {}
+    for i in range(0, len(ids), _CHUNK):
+        for link in s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id,
+                                                        ContactLink.books_contact_id.in_(ids[i:i + _CHUNK]))):
+            found[link.books_contact_id] = link
+    return found
+
+
+def link_by_email_key(s: Session, sync_id: int, key: str) -> ContactLink | None:
+    """The state row holding this address (the lowest contact id if several do)."""
+    return s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id, ContactLink.email_key == key)
+                     .order_by(ContactLink.books_contact_id)).first()
+
+
+_LINK_COLUMNS = frozenset(ContactLink.__table__.columns.keys()) - {"sync_id"}
+
+
+def upsert_links(s: Session, sync_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Insert or update state rows in bulk (INSERT … ON CONFLICT DO UPDATE).
+
+    Each row is a dict with ``books_contact_id`` and any other ContactLink columns; only the
+    columns a row names are changed on an existing row. Returns the number of rows written.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        if "books_contact_id" not in row:
+            raise StoreError("A state row needs books_contact_id.")
+        unknown = set(row) - _LINK_COLUMNS
+        if unknown:
+            raise StoreError(f"Unknown state columns: {', '.join(sorted(unknown))}.")
+        groups.setdefault(tuple(sorted(row)), []).append({**row, "sync_id": sync_id})
+    written = 0
+    for keys, group in groups.items():
+        changed = [k for k in keys if k != "books_contact_id"]
+        stmt = insert(ContactLink)
+        if changed:
+            stmt = stmt.on_conflict_do_update(index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
+                                              set_={k: stmt.excluded[k] for k in changed})
+        else:
+            stmt = stmt.on_conflict_do_nothing()
+        s.execute(stmt, group)  # one compiled statement, executemany over the rows
+        written += len(group)
+    return written
+
+
 # ---------------------------------------------------------------------- runs and history
+
+
+def start_run(s: Session, sync: Sync, *, kind: str, trigger: str, now: datetime | None = None,
+              estimated_total: int | None = None) -> Run:
+    """A new ``running`` run that starts from the sync's watermark and remembers the list name."""
+    _check(kind, RUN_KINDS, "run kind")
+    _check(trigger, RUN_TRIGGERS, "run trigger")
+    run = Run(sync_id=sync.id, kind=kind, trigger=trigger, status="running", started_at=_now(now),
+              total=0, added=0, updated=0, unchanged=0, skipped=0, estimated_total=estimated_total,
+              watermark_start=sync.watermark, list_name=sync.list_name, calls_books=0, calls_campaigns=0)
+    s.add(run)
+    s.flush()
+    return run
+
+
+_RUN_PROGRESS = frozenset({"total", "added", "updated", "unchanged", "skipped", "estimated_total", "phase",
+                           "calls_books", "calls_campaigns", "watermark_end"})
+
+
+def save_checkpoint(s: Session, run: Run, checkpoint: dict | None, **progress: Any) -> Run:
+    """Store where a run is (JSON) with its counters, e.g. ``save_checkpoint(s, run, cp, added=3)``."""
+    unknown = set(progress) - _RUN_PROGRESS
+    if unknown:
+        raise StoreError(f"Cannot record {', '.join(sorted(unknown))} with a checkpoint.")
+    run.checkpoint = checkpoint
+    for name, value in progress.items():
+        setattr(run, name, value)
+    s.flush()
+    return run
+
+
+def finish_run(s: Session, run: Run, *, status: str, now: datetime | None = None,
+               error_code: str | None = None, error_message: str | None = None,
+               watermark_end: datetime | None = None, resume_at: datetime | None = None) -> Run:
+    """Close a run. A deferred run keeps its checkpoint (it resumes at ``resume_at``)."""
+    _check(status, RUN_FINAL_STATUSES, "final run status")
+    run.status = status
+    run.finished_at = _now(now)
+    run.error_code, run.error_message = error_code, error_message
+    run.resume_at = resume_at if status == "deferred" else None
+    run.phase = None
+    if watermark_end is not None:
+        run.watermark_end = watermark_end
+    if status != "deferred":
+        run.checkpoint = None
+    s.flush()
+    return run
+
+
+def interrupted_run(s: Session, sync_id: int) -> Run | None:
+    """The newest run still marked ``running`` (its process died or is running now)."""
+    return s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == "running")
+                     .order_by(Run.id.desc())).first()
+
+
+def add_skipped(s: Session, run_id: int, rows: Iterable[Mapping[str, Any]], *,
+                now: datetime | None = None) -> int:
+    """Bulk-insert skipped customers: dicts with books_contact_id, name, email, reason_code, reason_message."""
+    stamp = _now(now)
+    batch = [{"created_at": stamp, **row, "run_id": run_id} for row in rows]
+    if batch:
+        s.execute(insert(SkippedRecord), batch)
+    return len(batch)
 
 
 def runs_for(s: Session, sync_id: int | None, limit: int = 200) -> Sequence[Run]:
@@ -119,6 +278,11 @@ def delete_history(s: Session) -> None:
 
 
 def add_notification(s: Session, note: Notification) -> Notification:
+    _check(note.level, NOTIFICATION_LEVELS, "notification level")
+    if note.created_at is None:
+        note.created_at = _now(None)
+    if note.read is None:
+        note.read = False
     s.add(note)
     s.flush()
     return note
@@ -137,3 +301,7 @@ def mark_read(s: Session, notification_id: int) -> None:
     note = s.get(Notification, notification_id)
     if note is not None:
         note.read = True
+
+
+def mark_all_read(s: Session) -> None:
+    s.execute(update(Notification).where(Notification.read.is_(False)).values(read=True))
