@@ -92,3 +92,26 @@ def test_cli_refuses_bad_flags(capsys):
     assert cli.main(["sandbox", "simulate", "--changes", "-1"]) == 2
     assert cli.main(["sandbox", "serve", "--limits", "fast"]) == 2
     assert "scale=K" in capsys.readouterr().err
+
+
+def test_cli_serve_prints_the_urls_and_stops_cleanly_on_sigterm(app_home):
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DESKTOP_APP_HOME": str(app_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "sandbox", "serve", "--customers", "50",
+                             "--limits", "off"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("Sandbox serving on http://127.0.0.1:"), first + proc.stderr.read()
+        url = first.split()[3]
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert f"DESKTOP_APP_BOOKS_URL={url}/books/v3" in "".join(lines)
+        assert SandboxAdmin(url).stats()["customers"]["total"] == 50
+        assert runfile_path(app_paths().sandbox_db_path).exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
+    assert not runfile_path(app_paths().sandbox_db_path).exists()
