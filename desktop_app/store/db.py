@@ -180,6 +180,8 @@ def _backup(path: Path, target: Path) -> None:
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
+        # One self-contained file (no -wal/-shm companions), easy to copy back by hand.
+        dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
         src.close()

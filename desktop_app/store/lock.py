@@ -12,15 +12,22 @@ from pathlib import Path
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
+    # Windows locks are mandatory byte ranges: lock one byte well past the pid text, so other
+    # processes can still read who holds the lock.
+    _LOCK_OFFSET = 4096
+
     def _try_lock(fd: int) -> bool:
+        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
 
     def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
+        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 else:
     import fcntl
@@ -43,7 +50,11 @@ class AlreadyRunning(Exception):
 
 
 class RunLock:
-    """Non-blocking: ``acquire()`` says whether we got it; as a context manager it raises AlreadyRunning."""
+    """Non-blocking: ``acquire()`` says whether we got it; as a context manager it raises AlreadyRunning.
+
+    Each instance opens its own file description, so two instances exclude each other across
+    processes and also across threads of one process (flock is per open file description).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -58,7 +69,7 @@ class RunLock:
             os.close(fd)
             return False
         os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        os.write(fd, str(os.getpid()).encode())  # only for the message; the OS lock is what counts
         self._fd = fd
         return True
 
