@@ -289,9 +289,9 @@ def sync_edit(svc: AppService, args) -> int:
 class _ProgressLine:
     """One updating line on a terminal; a line per phase change elsewhere (logs, CI)."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.last_phase = None
 
     def __call__(self, p: Progress) -> None:

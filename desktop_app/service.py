@@ -109,6 +109,7 @@ class RunView:
     resume_at: datetime | None
     calls_books: int
     calls_campaigns: int
+    notes: tuple[str, ...] = ()
 
     @property
     def duration_seconds(self) -> float | None:
@@ -156,7 +157,7 @@ def _access_cache_name(secret_key: str) -> str:
 
 class AppService:
     def __init__(self, paths: config.AppPaths | None = None, *, secrets: SecretStore | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, limiter: Limiter | None = None) -> None:
         self.paths = (paths or config.app_paths(env)).ensure()
         self.env = env
         self.secrets = secrets or SecretStore(self.paths)
@@ -166,6 +167,8 @@ class AppService:
         self._sandbox_url: str | None = None
         self._pending: _PendingSignIn | None = None
         self._clients = None  # (books, campaigns, limiter) for the current connection
+        self._limiter = limiter  # tests and benchmarks inject one; else chosen per connection
+        self._books_fields: list | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -382,7 +385,8 @@ class AppService:
                     return fresh
 
             manager = _CachingManager(oauth, refresh, initial=initial)
-            limiter = self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox" else Limiter()
+            limiter = self._limiter or (self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox"
+                                        else Limiter())
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
             self._clients = (books, campaigns, limiter)
             return books, campaigns
@@ -416,7 +420,23 @@ class AppService:
         return self.clients()[1].fields()
 
     def books_fields(self) -> list:
-        return list(dmapping.BOOKS_STANDARD_FIELDS)
+        """Standard customer fields plus the custom (cf_*) fields seen on the newest customers.
+
+        Books documents no custom-field list for contacts, and leaves empty custom fields out of
+        records (reference §2.4–2.5), so one page of customers (one call) is sampled, once.
+        """
+        with self._lock:
+            if self._books_fields is None:
+                books, _ = self.clients()
+                seen: dict[str, str] = {}
+                for page in books.iter_customer_pages():
+                    for c in page.customers:
+                        for key in c.custom:
+                            seen.setdefault(key, key.removeprefix("cf_").replace("_", " ").title())
+                    break
+                custom = [dmapping.books_custom_field(k, label, None) for k, label in sorted(seen.items())]
+                self._books_fields = [*dmapping.BOOKS_STANDARD_FIELDS, *custom]
+            return list(self._books_fields)
 
     def gdpr_enabled(self) -> bool:
         conn = self._require_connection()
@@ -663,4 +683,4 @@ def _run_view(run: models.Run) -> RunView:
                        skipped=run.skipped or 0)
     return RunView(run.id, run.kind, run.trigger, run.status, run.started_at, run.finished_at, counts,
                    run.estimated_total, run.error_message, run.resume_at, run.calls_books or 0,
-                   run.calls_campaigns or 0)
+                   run.calls_campaigns or 0, tuple(run.notes or ()))

@@ -16,7 +16,13 @@ from typing import Literal
 from desktop_app.connectors.errors import ApiError, Unavailable
 from desktop_app.connectors.http import HttpService
 from desktop_app.domain.limits import CAMPAIGNS_PATH_FAMILY
-from desktop_app.domain.mapping import CampaignsField, FieldType
+from desktop_app.domain.mapping import (
+    CampaignsField,
+    FieldType,
+    campaigns_length_for,
+    campaigns_type_for,
+    field_type_from_campaigns,
+)
 from desktop_app.domain.skips import SkipReason
 
 log = logging.getLogger(__name__)
@@ -85,27 +91,6 @@ class SubscribeResult:
     outcome: Literal["added", "updated"]
 
 
-# Campaigns' FIELD_TYPE / custom/add fieldtype names (§3.3) ↔ FieldType.
-_CAMPAIGNS_TYPES = {
-    "text": FieldType.TEXT, "textarea": FieldType.TEXTAREA, "email": FieldType.EMAIL,
-    "phone": FieldType.PHONE, "integer": FieldType.INTEGER, "longinteger": FieldType.INTEGER,
-    "decimal": FieldType.DECIMAL, "percent": FieldType.DECIMAL, "date": FieldType.DATE,
-    "datetime": FieldType.DATETIME, "checkbox": FieldType.BOOLEAN, "url": FieldType.URL,
-    "picklist": FieldType.PICKLIST, "radiooption": FieldType.PICKLIST, "multiselect": FieldType.PICKLIST,
-}
-CAMPAIGNS_FIELDTYPE = {
-    FieldType.TEXT: "Text", FieldType.TEXTAREA: "textarea", FieldType.EMAIL: "Email",
-    FieldType.PHONE: "Phone", FieldType.INTEGER: "Integer", FieldType.DECIMAL: "Decimal",
-    FieldType.DATE: "Date", FieldType.DATETIME: "DateTime", FieldType.BOOLEAN: "Checkbox",
-    FieldType.URL: "URL", FieldType.PICKLIST: "Picklist",
-}
-
-
-def _field_type(text: object) -> FieldType:
-    """Campaigns' FIELD_TYPE text → FieldType (unknown kinds read as text)."""
-    return _CAMPAIGNS_TYPES.get(str(text or "").strip().lower(), FieldType.TEXT)
-
-
 def _truthy(value: object) -> bool:
     return value is True or str(value).lower() in ("true", "1", "yes")
 
@@ -167,7 +152,7 @@ class CampaignsClient:
             if name in PSEUDO_FIELDS:
                 continue
             out.append(CampaignsField(display_name=name, field_name=str(f.get("FIELD_NAME") or ""),
-                                      type=_field_type(f.get("FIELD_TYPE")),
+                                      type=field_type_from_campaigns(f.get("FIELD_TYPE")),
                                       mandatory=_truthy(f.get("IS_MANDATORY")),
                                       custom=_truthy(f.get("IS_CUSTOM"))))
         return out
@@ -181,9 +166,12 @@ class CampaignsClient:
         return True if LAWFUL_BASIS_FIELD in names else None
 
     def create_field(self, name: str, fieldtype: str | FieldType = "Text",
-                     length: int = 100) -> CampaignsField:
+                     length: int | None = None) -> CampaignsField:
         """Create a custom field; "already exists" (916) re-reads and returns the existing one."""
-        kind = CAMPAIGNS_FIELDTYPE[fieldtype] if isinstance(fieldtype, FieldType) else str(fieldtype)
+        kind = campaigns_type_for(fieldtype) if isinstance(fieldtype, FieldType) else str(fieldtype)
+        if length is None:
+            length = campaigns_length_for(fieldtype if isinstance(fieldtype, FieldType)
+                                          else field_type_from_campaigns(kind))
         try:
             # custom/add is not repeated on a timeout (not idempotent at the HTTP level) but a
             # repeat is harmless: 916 makes it "exists".

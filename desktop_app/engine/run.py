@@ -165,12 +165,9 @@ class SyncRun:
         if not wanted:
             return
         existing = {f.display_name.casefold() for f in self.campaigns.fields()}
-        from desktop_app.domain.mapping import campaigns_type_for
-
         for row in wanted:
             if row.campaigns_field.casefold() not in existing:
-                bf = _books_field(row.books_key)
-                self.campaigns.create_field(row.campaigns_field, campaigns_type_for(bf.type))
+                self.campaigns.create_field(row.campaigns_field, _books_field(row.books_key).type)
             self.state.mark_field_created(snap.sync_id, row.campaigns_field)
 
     def _suppressed(self, snap: SyncSnapshot) -> dict[str, str]:
@@ -298,6 +295,8 @@ class SyncRun:
         if isinstance(outcome, ApiError):
             return "skipped", SkipReason.REJECTED, f"code {outcome.code}: {outcome.message}", None
         answer = getattr(outcome, "outcome", None)
+        if plan.old_address:  # the same Books customer under a new address: its contact was updated
+            return "updated", None, None, "active"
         if answer == "added" or (plan.action is Action.ADD and plan.contact_id in resumed):
             return "added", None, None, "active"
         return "updated", None, None, "active"

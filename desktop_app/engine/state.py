@@ -315,6 +315,10 @@ class RunState:
             run = s.get(Run, run_id)
             _put_counts(run, counts)
             run.checkpoint = checkpoint
+            changed = [f"{p.name or p.contact_id} changed email from {p.old_address} to {p.address}; "
+                       "the old address stays in Zoho Campaigns." for p, _ in sent if p.old_address]
+            if changed:
+                _add_notes(run, changed)
 
     def forget_missing(self, sync_id: int, run_id: int) -> int:
         """After a full read: customers gone from Books lose their state row (Campaigns keeps them)."""
@@ -322,10 +326,24 @@ class RunState:
             staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
             result = s.execute(delete(ContactLink).where(ContactLink.sync_id == sync_id,
                                                          ContactLink.books_contact_id.not_in(staged_ids)))
-            return result.rowcount or 0
+            gone = result.rowcount or 0
+            if gone:
+                _add_notes(s.get(Run, run_id), [f"{gone:,} customers are no longer in Zoho Books; their "
+                                                "contacts stay in Zoho Campaigns."])
+            return gone
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+MAX_NOTES = 200
+
+
+def _add_notes(run: Run, notes: list[str]) -> None:
+    current = list(run.notes or [])
+    room = MAX_NOTES - len(current)
+    if room > 0:
+        run.notes = current + notes[:room]
 
 
 def _put_counts(run: Run, counts: RunCounts) -> None:

@@ -63,9 +63,10 @@ class GuiSession:
         self.scheduler.stop()
         self.controller.cancel_run()
         await self.controller.jobs.drain()
+        await asyncio.get_running_loop().run_in_executor(None, self.service.close)
         if self.tray is not None:
             self.tray.hide()
+        # Closed last: closing the last window may quit the application (and stop the loop).
         self.window.allow_close = True
         self.window.close()
         self.window.deleteLater()
-        await asyncio.get_running_loop().run_in_executor(None, self.service.close)

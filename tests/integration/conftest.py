@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from desktop_app import config
 from desktop_app.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.sandbox import SandboxServer
@@ -82,3 +83,21 @@ def sandbox_token(sandbox) -> str:
 def auth(sandbox_token) -> dict[str, str]:
     """The Authorization header for the ``sandbox`` fixture's server."""
     return {"Authorization": f"Zoho-oauthtoken {sandbox_token}"}
+
+
+# --- the app's own Sandbox (sync tests): the CLI and AppService find it through its run file
+
+
+@pytest.fixture
+def app_sandbox(sandbox_templates, app_home):
+    """A Sandbox serving the app's own state file (so the app finds it running), limits off."""
+    paths = config.app_paths().ensure()
+    shutil.copyfile(sandbox_templates(1500, 42), paths.sandbox_db_path)
+    srv = SandboxServer(paths.sandbox_db_path, customers=1500, seed=42, limits="off").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def admin(app_sandbox) -> SandboxAdmin:
+    return SandboxAdmin(app_sandbox.url)

@@ -4,33 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 
-import pytest
-
-from desktop_app import cli, config
-from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.domain import emails
-from desktop_app.sandbox import SandboxServer
-
-
-@pytest.fixture
-def app_sandbox(sandbox_templates, app_home):
-    """A Sandbox serving the app's own state file (so the CLI finds it running), limits off."""
-    paths = config.app_paths().ensure()
-    shutil.copyfile(sandbox_templates(1500, 42), paths.sandbox_db_path)
-    srv = SandboxServer(paths.sandbox_db_path, limits="off").start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def admin(app_sandbox) -> SandboxAdmin:
-    return SandboxAdmin(app_sandbox.url)
-
-
-def run_cli(*argv: str) -> int:
-    return cli.main(list(argv))
+from tests.integration.sync_helpers import run_cli
 
 
 def connected(capsys) -> None:

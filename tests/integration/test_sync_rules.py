@@ -1,0 +1,249 @@
+"""The sync's rules, end to end on the Sandbox (SPEC R13, R15, R18–R25)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from desktop_app.connectors.limiter import Limiter
+from desktop_app.domain import emails
+from desktop_app.engine.progress import CancelToken
+from desktop_app.service import AppService
+from tests.integration.sync_helpers import (
+    connect_and_create,
+    history,
+    list_key,
+    members,
+    run_cli,
+)
+
+
+def skipped_rows(tmp_path, run_id: int | None = None) -> list[list[str]]:
+    out = tmp_path / "skipped.csv"
+    argv = ["export-skipped", *([str(run_id)] if run_id else []), "--out", str(out)]
+    assert run_cli(*argv) == 0
+    return list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))[1:]
+
+
+def test_every_skip_reason_and_suppressed_contacts_are_never_resubscribed(app_sandbox, admin, capsys, tmp_path):
+    # Contacts that are unsubscribed / bounced / spam / do-not-mail anywhere in the account.
+    before = {c["email"].casefold(): c["status"] for c in admin.list_contacts(_newsletter(admin))}
+    suppressed_before = {e for e, s in before.items() if s != "active"}
+    assert suppressed_before, "the seed should hold suppressed contacts"
+
+    connect_and_create(capsys)
+    run = history(capsys)[0]
+    reasons = {row[3] for row in skipped_rows(tmp_path)}
+    assert {"no_email", "invalid_email", "role_email", "duplicate_in_org"} <= reasons
+    assert reasons & {"unsubscribed", "bounced", "spam_complaint", "do_not_mail"}
+    assert run["counts"]["skipped"] == len(skipped_rows(tmp_path))
+
+    in_list = members(admin, list_key(capsys))
+    assert not (set(in_list) & suppressed_before), "a suppressed contact was put in the list"
+    # Their state in the account did not change either.
+    after = {c["email"].casefold(): c["status"] for c in admin.list_contacts(_newsletter(admin))}
+    assert {e: after[e] for e in suppressed_before} == {e: before[e] for e in suppressed_before}
+
+
+def _newsletter(admin) -> str:
+    return _list_by_name(admin, "Newsletter")
+
+
+def _list_by_name(admin, name: str) -> str:
+    return next(item["listkey"] for item in admin.stats()["lists"] if item["listname"] == name)
+
+
+def test_duplicates_first_by_contact_id_wins(app_sandbox, admin, capsys, tmp_path):
+    a = admin.add_customer(contact_name="Dup One", first_name="Dup", last_name="One",
+                           email="Dup.Person@Example.org")
+    b = admin.add_customer(contact_name="Dup Two", first_name="Dup", last_name="Two",
+                           email="  dup.person@example.org ")
+    first, second = sorted([a, b], key=lambda c: int(c["contact_id"]))
+    connect_and_create(capsys)
+    rows = {r[0]: r for r in skipped_rows(tmp_path)}
+    assert second["contact_id"] in rows and rows[second["contact_id"]][3] == "duplicate_in_org"
+    assert first["contact_id"] not in rows
+    contact = members(admin, list_key(capsys))["dup.person@example.org"]
+    assert contact["fields"]["Last Name"] == first["last_name"]
+
+
+def test_incremental_after_changes_reads_one_page_and_writes_only_changes(app_sandbox, admin, capsys):
+    connect_and_create(capsys)
+    mark = admin.last_call_number()
+    assert run_cli("sync", "run") == 0  # nothing changed: nothing written
+    calls = admin.calls(since=mark)
+    assert not [c for c in calls if c["path"].endswith("json/listsubscribe")]
+    assert len([c for c in calls if c["service"] == "books"]) == 1
+    run = history(capsys)[0]
+    assert run["kind"] == "incremental" and run["counts"]["added"] + run["counts"]["updated"] == 0
+
+
+def test_update_empty_off_keeps_and_on_clears_campaigns_values(app_sandbox, admin, capsys):
+    customer = admin.add_customer(contact_name="Ema Empty", first_name="Ema", last_name="Empty",
+                                  email="ema.empty@example.net", phone="+44 20 7946 0000")
+    connect_and_create(capsys, "--map", "phone=Phone")
+    key = list_key(capsys)
+    assert members(admin, key)["ema.empty@example.net"]["fields"]["Phone"] == "+44 20 7946 0000"
+
+    admin.edit_customer(customer["contact_id"], phone="")
+    assert run_cli("sync", "run") == 0
+    assert members(admin, key)["ema.empty@example.net"]["fields"]["Phone"] == "+44 20 7946 0000"
+
+    assert run_cli("sync", "edit", "--update-empty") == 0
+    assert run_cli("sync", "run") == 0
+    assert "Phone" not in members(admin, key)["ema.empty@example.net"]["fields"]
+    assert history(capsys)[0]["kind"] == "full"  # an update-empty change re-reads everything
+
+
+def test_email_change_updates_the_linked_contact_and_reports_the_old_address(app_sandbox, admin, capsys):
+    customer = admin.add_customer(contact_name="Max Mover", first_name="Max", last_name="Mover",
+                                  email="max@old.example.com")
+    connect_and_create(capsys)
+    admin.edit_customer(customer["contact_id"], email="max@new.example.com")
+    assert run_cli("sync", "run") == 0
+    run = history(capsys)[0]
+    assert run["counts"]["updated"] == 1 and run["counts"]["added"] == 0
+    assert any("max@old.example.com" in note and "max@new.example.com" in note for note in run["notes"])
+    assert "max@new.example.com" in members(admin, list_key(capsys))
+
+
+def test_subscription_type_topics_and_lawful_basis_go_to_added_contacts(app_sandbox, admin, capsys):
+    assert run_cli("connect", "sandbox") == 0
+    capsys.readouterr()
+    assert run_cli("topics", "--json") == 0
+    topics = [t["id"] for t in json.loads(capsys.readouterr().out)][:2]
+    assert len(topics) == 2
+    topic_args = [arg for t in topics for arg in ("--topic", t)]
+    assert run_cli("sync", "create", "--list", "Books customers", "--lawful-basis", "contract", "--yes",
+                   "--no-run", *topic_args) == 0
+    assert run_cli("sync", "edit", "--subscription", "non-marketing") == 0
+    assert run_cli("sync", "run") == 0
+    contacts = list(members(admin, list_key(capsys)).values())
+    assert contacts
+    assert {c["subscription_type"] for c in contacts} == {"Non-marketing"}
+    assert {c["lawful_basis"] for c in contacts} == {"Contract"}
+    assert all(set(c["topics"]) >= set(topics) for c in contacts)
+    # Contacts the sync created carry its source; ones already in the account keep theirs.
+    assert "Zoho Books sync (desktop-app)" in {c["source"] for c in contacts}
+
+
+def test_new_field_is_created_once_before_the_first_write(app_sandbox, admin, capsys):
+    connect_and_create(capsys, "--map", "cf_region=Region:new", run=False)
+    assert run_cli("sync", "run") == 0
+    assert run_cli("sync", "run", "--full") == 0
+    calls = admin.calls()
+    creates = [c for c in calls if c["path"].endswith("custom/add")]
+    assert len(creates) == 1
+    first_write = next(c["n"] for c in calls if c["path"].endswith("json/listsubscribe"))
+    assert creates[0]["n"] < first_write
+    with_region = [c for c in members(admin, list_key(capsys)).values() if c["fields"].get("Region")]
+    assert with_region
+
+
+def test_plan_limit_skips_the_rest_with_its_reason(app_sandbox, admin, capsys, tmp_path):
+    existing = sum(admin.stats()["campaigns_contacts"].values())
+    admin.config(plan_contact_limit=existing + 25)
+    connect_and_create(capsys)
+    run = history(capsys)[0]
+    assert run["status"] == "completed"
+    rows = skipped_rows(tmp_path)
+    assert sum(1 for r in rows if r[3] == "plan_limit") > 900
+    assert 25 <= run["counts"]["added"] < 300
+
+
+def test_rejected_by_campaigns_keeps_code_and_message(app_sandbox, admin, capsys, tmp_path):
+    connect_and_create(capsys, run=False)
+    # A mapping Campaigns cannot take (a field that does not exist there), written behind the
+    # validation's back, as if the field had been deleted in Campaigns after the sync was made.
+    from sqlalchemy import update
+
+    from desktop_app.store.models import FieldMapping
+
+    with AppService() as svc, svc.db.session() as s:
+        s.execute(update(FieldMapping).where(FieldMapping.books_field == "last_name")
+                  .values(campaigns_field="Deleted Field"))
+    assert run_cli("sync", "run") == 0
+    rows = skipped_rows(tmp_path)
+    rejected = [r for r in rows if r[3] == "rejected"]
+    assert rejected and all("910" in r[4] for r in rejected)
+
+
+def test_faults_at_ten_percent_still_complete_with_nothing_lost(app_sandbox, admin, capsys):
+    connect_and_create(capsys, run=False)
+    admin.faults(kind="5xx", rate=0.1)
+    assert run_cli("sync", "run") == 0
+    admin.clear_faults()
+    run = history(capsys)[0]
+    assert run["status"] == "completed" and run["counts"]["total"] == 1500
+    assert run["counts"]["added"] == len(members(admin, list_key(capsys)))
+    assert sum(admin.stats()["faults_injected"].values()) > 10
+
+
+def test_cancel_stops_at_a_batch_boundary_and_the_next_run_finishes(app_sandbox, admin, capsys):
+    connect_and_create(capsys, run=False)
+    cancel = CancelToken()
+    seen = []
+
+    def progress(p):
+        seen.append(p)
+        if p.phase == "writing" and p.done >= 100:
+            cancel.cancel()
+
+    with AppService() as svc:
+        outcome = svc.run_sync(progress=progress, cancel=cancel)
+    assert outcome.status == "cancelled"
+    assert outcome.counts.total % 50 == 0 and 100 <= outcome.counts.total < 1500
+    assert run_cli("sync", "run") == 0
+    last = history(capsys)[0]
+    assert last["status"] == "completed"
+    key = list_key(capsys)
+    assert len(members(admin, key)) == outcome.counts.added + last["counts"]["added"]
+
+
+def test_daily_cap_defers_and_the_next_run_resumes_from_the_checkpoint(app_sandbox, admin, capsys):
+    # One Books call per customer (a detail-only field) on a Free plan's 1,000-call day.
+    connect_and_create(capsys, "--map", "billing_address.city=City", run=False)
+    limiter = Limiter(scale=1000, books_plan="free")
+    with AppService(limiter=limiter) as svc:
+        outcome = svc.run_sync()
+    assert outcome.status == "deferred" and outcome.resume_at is not None
+    assert run_cli("sync", "run") in (0, 3)
+    runs = history(capsys)
+    assert len(runs) == 1, "a deferred run is resumed, not started again"
+
+
+def test_same_sync_twice_and_missing_connection_are_refused(app_sandbox, capsys):
+    assert run_cli("sync", "run") == 2
+    assert "connect" in capsys.readouterr().err.lower()
+    connect_and_create(capsys, run=False)
+    assert run_cli("sync", "create", "--list", "Books customers", "--yes") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert run_cli("connect", "sandbox") == 2
+    assert "disable" in capsys.readouterr().err.lower()
+
+
+def test_gdpr_off_refuses_a_lawful_basis(app_sandbox, admin, capsys):
+    admin.config(gdpr=False)
+    assert run_cli("connect", "sandbox") == 0
+    assert run_cli("sync", "create", "--list", "Books customers", "--lawful-basis", "consent", "--yes") == 2
+    assert "GDPR" in capsys.readouterr().err
+
+
+def test_different_owner_emails_are_refused_naming_both(app_sandbox, admin, capsys):
+    admin.config(campaigns_owner_email="someone.else@example.com")
+    assert run_cli("connect", "sandbox") == 2
+    err = capsys.readouterr().err
+    assert "someone.else@example.com" in err and "owner@zylker-demo.com" in err
+
+
+def test_disable_keeps_or_deletes_history(app_sandbox, admin, capsys):
+    connect_and_create(capsys)
+    assert run_cli("disable") == 2  # needs --yes
+    assert run_cli("disable", "--yes") == 0
+    assert len(history(capsys)) == 1
+    assert run_cli("status") == 0 and "Not connected" in capsys.readouterr().out
+    connect_and_create(capsys)
+    assert run_cli("disable", "--yes", "--delete-history") == 0
+    assert history(capsys) == []
+    assert emails.identity("x@y.zz")  # the contacts stay in Campaigns
+    assert members(admin, _list_by_name(admin, "Books customers"))
