@@ -129,9 +129,11 @@ class Flows:
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dialog.setDefaultSuffix("csv")
-        if await self._ask(dialog) != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        accepted = await self._ask(dialog) == QDialog.DialogCode.Accepted and dialog.selectedFiles()
+        path = Path(dialog.selectedFiles()[0]) if accepted else None
+        dialog.deleteLater()  # its file-system model holds a thread; don't leave it to the GC
+        if path is None:
             return None
-        path = Path(dialog.selectedFiles()[0])
         try:
             count = await self.controller.export_skipped(path, run_id)
         except Exception as exc:

@@ -54,10 +54,15 @@ class JobRunner(QObject):
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
 
-    async def drain(self) -> None:
-        """Wait for every spawned task (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for the spawned tasks (shutdown); those still waiting (a dialog left open) are cancelled."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 class ProgressBridge(QObject):

@@ -62,6 +62,8 @@ class GuiSession:
     async def shutdown(self) -> None:
         self.scheduler.stop()
         self.controller.cancel_run()
+        if self.window.flows.dialog is not None:  # a flow waiting on a dialog ends as "cancelled"
+            self.window.flows.dialog.reject()
         await self.controller.jobs.drain()
         await asyncio.get_running_loop().run_in_executor(None, self.service.close)
         if self.tray is not None:

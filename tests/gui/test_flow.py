@@ -5,11 +5,12 @@ pause/resume, edit, simulate, disable; and a heartbeat proving the GUI thread ne
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QFileDialog, QWizard
 
 from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser
@@ -20,6 +21,14 @@ from desktop_app.gui.pages.detail import CONFIGURATION
 from desktop_app.gui.wizard import ids
 from tests.gui.conftest import until
 from tests.gui.sandbox_session import new_session, start_sandbox
+
+
+def flush_deletes() -> None:
+    """Run pending deleteLater()s now, so no Qt object is left to the interpreter's final GC."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
+    gc.collect()  # while the QApplication still exists: PySide6 crashes if the final GC does this
+
 
 NEXT = QWizard.WizardButton.NextButton
 FINISH = QWizard.WizardButton.FinishButton
@@ -45,6 +54,7 @@ def session(loop, sandbox):
     loop.run_until_complete(s.start(schedule=False))
     yield s
     loop.run_until_complete(s.shutdown())
+    flush_deletes()
 
 
 async def associate_sandbox(w) -> None:
@@ -219,7 +229,7 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         w.settings.deny.click()
         await until(lambda: isinstance(w.flows.dialog, DenyDialog), what="Deny pop-up")
         deny = w.flows.dialog
-        assert "contacts already in Zoho Campaigns" in deny.ui.effects.text().replace("\n", " ")
+        assert "keep every contact already in Zoho Campaigns" in deny.ui.effects.text().replace("\n", " ")
         assert deny.ui.keepHistory.isChecked()
         deny.go_ahead.click()
         await until(lambda: c.connection is None, what="disabled")

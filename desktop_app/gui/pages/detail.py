@@ -29,7 +29,7 @@ CONFIGURATION, FIELD_MAPPING, HISTORY = range(3)
 
 class DetailPage(QWidget):
     edit_requested = Signal()
-    pause_requested = Signal(bool)  # True: pause, False: resume
+    pause_requested = Signal(object)  # True: pause, False: resume (object: PySide6 bool refcount bug)
     sync_now_requested = Signal()
     cancel_requested = Signal()
     export_requested = Signal(int)  # run id
