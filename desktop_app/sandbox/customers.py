@@ -168,14 +168,15 @@ def simulate(state: State, changes: int) -> list[str]:
     picked = rng.sample(ids, min(changes, len(ids)))
     for cid in picked:
         roll = rng.random()
-        if roll < 0.4:
-            fields: dict[str, Any] = {"phone": f"+91-{rng.randint(70000, 99999)}-{rng.randint(10000, 99999)}"}
-        elif roll < 0.6:
-            fields = {"cf_segment": rng.choice(seeding.SEGMENTS)}
+        # Most edits touch fields the default mapping sends (names), so a demo run shows updates.
+        if roll < 0.45:
+            fields: dict[str, Any] = {"last_name": rng.choice(seeding.LAST)}
+        elif roll < 0.65:
+            fields = {"phone": f"+91-{rng.randint(70000, 99999)}-{rng.randint(10000, 99999)}"}
         elif roll < 0.8:
             fields = {"company_name": rng.choice(seeding.COMPANIES)}
         elif roll < 0.9:
-            fields = {"last_name": rng.choice(seeding.LAST)}
+            fields = {"cf_segment": rng.choice(seeding.SEGMENTS)}
         else:
             fields = {"email": f"changed{runs}.{cid}@example.com"}
         edit_customer(state, cid, fields)
