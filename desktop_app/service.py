@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app import config
-from desktop_app.connectors import auth
+from desktop_app.connectors import auth, session
 from desktop_app.connectors.errors import ZohoError
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.connectors.secrets import SecretStore
@@ -227,10 +227,6 @@ class AppService:
             return config.Endpoints.for_server(self.sandbox_url())
         return config.resolve_endpoints(dc or "US", self.env, config.load_settings(self.paths))
 
-    def _oauth(self, kind: str, endpoints: config.Endpoints, client_id: str,
-               client_secret: str) -> auth.OAuthClient:
-        return auth.OAuthClient(endpoints.accounts, client_id, client_secret)
-
     # ------------------------------------------------------------------ connection
 
     def connection(self) -> ConnectionInfo | None:
@@ -258,52 +254,46 @@ class AppService:
                 title="Already connected")
 
     def sign_in_sandbox(self) -> list:
+        """The Sandbox's sign-in: the real OAuth flow, auto-approved (no browser)."""
         self._refuse_if_connected()
-        endpoints = self._endpoints("sandbox", None)
-        oauth = self._oauth("sandbox", endpoints, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
-        tokens = auth.sign_in_auto_approve(oauth)
-        return self._after_sign_in("sandbox", None, endpoints, oauth, tokens, config.SANDBOX_CLIENT_ID,
-                                   config.SANDBOX_CLIENT_SECRET)
+        url = self.sandbox_url()
+        limiter = self._limiter or self._sandbox_limiter(url)
+        signed_in = session.connect_sandbox(url, limiter=limiter)
+        return self._after_sign_in("sandbox", None, signed_in, config.SANDBOX_CLIENT_SECRET, limiter)
 
     def sign_in_zoho(self, dc: str, client_id: str, client_secret: str, *, code: str | None = None,
                      open_url: Callable[[str], object] = webbrowser.open,
                      cancel: threading.Event | None = None) -> list:
+        """Browser + loopback (PKCE, state), or a Self Client grant ``code`` pasted by the user."""
         self._refuse_if_connected()
-        if not client_id.strip():
+        client_id, client_secret = client_id.strip(), client_secret.strip()
+        if not client_id:
             raise ServiceError("Enter the Client ID of your Zoho API Console client.", title="Client ID missing")
-        if not client_secret.strip():
+        if not client_secret:
             raise ServiceError("Enter the client secret (or set DESKTOP_APP_CLIENT_SECRET).",
                                title="Client secret missing")
         endpoints = self._endpoints("zoho", dc)
-        oauth = self._oauth("zoho", endpoints, client_id.strip(), client_secret.strip())
+        oauth = auth.OAuthClient(endpoints.accounts, client_id, client_secret)
         if code:
             tokens = auth.sign_in_with_code(oauth, code)
         else:
             tokens = auth.sign_in_browser(oauth, open_url=open_url, cancel=cancel)
-        return self._after_sign_in("zoho", dc.upper(), endpoints, oauth, tokens, client_id.strip(),
-                                   client_secret.strip())
-
-    def _after_sign_in(self, kind, dc, endpoints, oauth, tokens, client_id, client_secret) -> list:
         if not tokens.refresh_token:
-            raise ServiceError("Zoho did not hand out a refresh token; sign in again and approve "
-                               "offline access.", title="Sign-in incomplete")
-        if kind == "zoho" and tokens.api_domain and not (self.env or {}).get(config.ENV_BOOKS_URL):
-            # Books lives on the api_domain Zoho names for this user (their data center).
-            endpoints = config.Endpoints(endpoints.accounts if not tokens.accounts_server
-                                         else tokens.accounts_server,
-                                         tokens.api_domain.rstrip("/") + config.BOOKS_PATH,
-                                         endpoints.campaigns)
-        oauth = oauth.at(tokens.accounts_server) if tokens.accounts_server else oauth
-        manager = auth.TokenManager(oauth, tokens.refresh_token, initial=tokens)
-        limiter = self._sandbox_limiter(endpoints.accounts) if kind == "sandbox" else Limiter()
-        books, _ = build_clients(endpoints, "", manager, limiter=limiter)
+            raise ServiceError("Zoho did not hand out a refresh token; sign in again and approve offline "
+                               "access.", title="Sign-in incomplete")
+        limiter = self._limiter or Limiter()
+        signed_in = session.connect_with_tokens(endpoints, oauth, tokens, limiter=limiter)
+        return self._after_sign_in("zoho", dc.upper(), signed_in, client_secret, limiter)
+
+    def _after_sign_in(self, kind: str, dc: str | None, signed_in: session.Connection, client_secret: str,
+                       limiter: Limiter) -> list:
+        books, _ = signed_in.clients("", limiter)
         orgs = books.organizations()
-        user_email = oauth.user_email(manager.access_token())
-        self._pending = _PendingSignIn(kind, dc, endpoints, client_id, client_secret, tokens, user_email,
-                                       orgs, limiter)
+        self._pending = _PendingSignIn(kind, dc, signed_in, client_secret, orgs, limiter)
         return orgs
 
     def choose_organization(self, org_id: str) -> ConnectionInfo:
+        """Pick the Books organization; refuses different owners (R3) and a second one (R4)."""
         pending = self._pending
         if pending is None:
             raise ServiceError("Sign in first.", title="Not signed in")
@@ -313,35 +303,33 @@ class AppService:
             names = ", ".join(f"{o.name} ({o.org_id})" for o in pending.orgs)
             raise ServiceError(f"Organization {org_id} is not one of yours: {names}.",
                                title="Unknown organization")
+        signed_in = pending.signed_in
         books_owner = (org.email or "").strip()
-        campaigns_owner = (pending.user_email or "").strip()
+        # The signed-in user owns the Campaigns account (docs/wire-contract.md).
+        campaigns_owner = (signed_in.email or "").strip()
         if books_owner.casefold() != campaigns_owner.casefold():
             raise ServiceError(
                 f"The Zoho Books organization “{org.name}” belongs to {books_owner or 'an unknown address'}, "
                 f"but the Zoho Campaigns account belongs to {campaigns_owner or 'an unknown address'}. "
                 "Both must be registered under the same email address; sign in with the owner's account.",
                 title="Different account owners")
+        client_id = signed_in.oauth.client_id
         secret_key = f"zoho-refresh-{pending.kind}-{org.org_id}"
-        self.secrets.set(secret_key, pending.tokens.refresh_token)
-        self._cache_access(secret_key, pending.tokens)
+        self.secrets.set(secret_key, signed_in.refresh_token)
+        if signed_in.tokens.token_set is not None:
+            self._cache_access(secret_key, signed_in.tokens.token_set)
         if pending.kind == "zoho":
-            self.secrets.set(f"zoho-client-secret-{pending.client_id}", pending.client_secret)
-        _, campaigns = build_clients(pending.endpoints, str(org.org_id),
-                                     auth.TokenManager(auth.OAuthClient(pending.endpoints.accounts,
-                                                                        pending.client_id,
-                                                                        pending.client_secret),
-                                                       pending.tokens.refresh_token,
-                                                       initial=pending.tokens),
-                                     limiter=pending.limiter)
+            self.secrets.set(f"zoho-client-secret-{client_id}", pending.client_secret)
+        _, campaigns = signed_in.clients(str(org.org_id), pending.limiter)
         gdpr = bool(campaigns.gdpr_enabled())
+        endpoints = signed_in.endpoints
         with self.db.session() as s:
             conn = models.Connection(
-                kind=pending.kind, data_center=pending.dc, accounts_url=pending.endpoints.accounts,
-                books_url=pending.endpoints.books, campaigns_url=pending.endpoints.campaigns,
-                client_id=pending.client_id, org_id=str(org.org_id), org_name=org.name,
-                org_time_zone=org.time_zone, books_owner_email=books_owner,
-                campaigns_owner_email=campaigns_owner, user_email=pending.user_email, gdpr_enabled=gdpr,
-                secret_key=secret_key, created_at=_now())
+                kind=pending.kind, data_center=pending.dc, accounts_url=endpoints.accounts,
+                books_url=endpoints.books, campaigns_url=endpoints.campaigns, client_id=client_id,
+                org_id=str(org.org_id), org_name=org.name, org_time_zone=org.time_zone,
+                books_owner_email=books_owner, campaigns_owner_email=campaigns_owner,
+                user_email=signed_in.email, gdpr_enabled=gdpr, secret_key=secret_key, created_at=_now())
             repo.save_connection(s, conn)
             info = _connection_info(conn)
         self._pending = None
@@ -658,13 +646,12 @@ class AppService:
 
 @dataclass
 class _PendingSignIn:
+    """Signed in, organization not chosen yet (the org pop-up is open)."""
+
     kind: str
     dc: str | None
-    endpoints: config.Endpoints
-    client_id: str
+    signed_in: session.Connection
     client_secret: str
-    tokens: object
-    user_email: str
     orgs: list
     limiter: Limiter
 
