@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-run", action="store_true", help="do not start the first sync now")
     run = sys_.add_parser("run", help="run the sync now (exit 0 completed, 1 failed, 3 deferred)")
     run.add_argument("--full", action="store_true", help="force a full reconciliation")
+    run.add_argument("--if-due", action="store_true",
+                     help="run only when the schedule says so and the sync is not paused (for cron)")
     sys_.add_parser("pause", help="stop scheduled runs")
     sys_.add_parser("resume", help="re-enable scheduled runs")
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields as dc_fields
 from dataclasses import is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -339,6 +339,17 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
 
 @command
 def sync_run(svc: AppService, args) -> int:
+    if args.if_due:
+        view = svc.sync()
+        if view is None:
+            raise CommandError("No sync is configured yet; create one with 'desktop-app sync create'.")
+        if view.paused:
+            print("The sync is paused; nothing to do.")
+            return EXIT_OK
+        if not svc.is_due(datetime.now(UTC)):
+            print(f"Not due yet; next run {_local(view.next_run_at)}.")
+            return EXIT_OK
+        return _run(svc, trigger="scheduled", force_full=args.full)
     return _run(svc, trigger="cli", force_full=args.full)
 
 

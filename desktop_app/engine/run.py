@@ -200,7 +200,7 @@ class SyncRun:
             self.checkpoint = {"stage": "read", "page": page.page}
             self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts)
             self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
-            if self.cancel.cancelled:
+            if self._should_stop(snap):
                 return True
         return False
 
@@ -260,7 +260,7 @@ class SyncRun:
                                     self.checkpoint, now=self.clock())
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} of {total:,} customers")
-            if self.cancel.cancelled:
+            if self._should_stop(snap):
                 return True
 
     def _send(self, snap: SyncSnapshot, plans: list[Planned]) -> dict:
@@ -302,6 +302,15 @@ class SyncRun:
         return "updated", None, None, "active"
 
     # ------------------------------------------------------------------ helpers
+
+    def _should_stop(self, snap: SyncSnapshot) -> bool:
+        """Cancel, or Pause Sync pressed (here or in another process) since the run began (R25)."""
+        if self.cancel.cancelled:
+            return True
+        if not snap.paused and self.state.is_paused(snap.sync_id):
+            self.cancel.cancel("paused")
+            return True
+        return False
 
     def _calls(self) -> tuple[int, int]:
         return (getattr(self.books, "calls_made", 0), getattr(self.campaigns, "calls_made", 0))

@@ -111,6 +111,10 @@ class RunState:
                 paused=sync.paused,
             )
 
+    def is_paused(self, sync_id: int) -> bool:
+        with self.db.session() as s:
+            return bool(s.scalar(select(Sync.paused).where(Sync.id == sync_id)))
+
     def mark_field_created(self, sync_id: int, campaigns_field: str) -> None:
         with self.db.session() as s:
             for row in s.scalars(select(FieldMapping).where(FieldMapping.sync_id == sync_id,

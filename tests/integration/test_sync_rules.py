@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime, timedelta
 
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.domain import emails
@@ -247,3 +248,75 @@ def test_disable_keeps_or_deletes_history(app_sandbox, admin, capsys):
     assert history(capsys) == []
     assert emails.identity("x@y.zz")  # the contacts stay in Campaigns
     assert members(admin, _list_by_name(admin, "Books customers"))
+
+
+def test_pause_stops_a_running_run_and_scheduled_runs(app_sandbox, admin, capsys):
+    connect_and_create(capsys, run=False)
+
+    def progress(p):
+        if p.phase == "writing" and p.done >= 100:
+            with AppService() as other:  # as Pause Sync in the window, or `sync pause` in a terminal
+                other.pause()
+
+    with AppService() as svc:
+        outcome = svc.run_sync(progress=progress)
+    assert outcome.status == "cancelled" and outcome.counts.total < 1500
+    capsys.readouterr()
+    assert run_cli("sync", "run", "--if-due") == 0
+    assert "paused" in capsys.readouterr().out
+    assert len(history(capsys)) == 1
+    assert run_cli("sync", "resume") == 0
+    assert run_cli("sync", "run", "--if-due") == 0
+    assert "Not due yet" in capsys.readouterr().out  # the schedule's next slot is tomorrow
+    # A slot that passed while the sync was paused runs at once after Resume (R25).
+    from sqlalchemy import update
+
+    from desktop_app.store.models import Sync
+
+    assert run_cli("sync", "pause") == 0
+    with AppService() as svc, svc.db.session() as s:
+        s.execute(update(Sync).values(next_run_at=datetime.now(UTC) - timedelta(hours=1)))
+    assert run_cli("sync", "run", "--if-due") == 0
+    assert len(history(capsys)) == 1
+    assert run_cli("sync", "resume") == 0
+    assert run_cli("sync", "run", "--if-due") == 0
+    runs = history(capsys)
+    assert len(runs) == 2 and runs[0]["status"] == "completed" and runs[0]["trigger"] == "scheduled"
+
+
+def test_invalid_mapping_is_refused_with_the_row_and_reason(app_sandbox, capsys):
+    assert run_cli("connect", "sandbox") == 0
+    capsys.readouterr()
+    code = run_cli("sync", "create", "--list", "Books customers", "--yes", "--map", "created_time=Phone",
+                   "--map", "company_name=Phone")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Row 4" in err and "Row 5" in err and "Phone" in err
+    assert run_cli("sync", "create", "--list", "No such list", "--yes") == 2
+    assert "Books customers" in capsys.readouterr().err  # names the lists there are
+
+
+def test_connect_zoho_with_a_self_client_code_through_url_overrides(sandbox_factory, capsys, monkeypatch):
+    """R6 + the headless Zoho path: the same live code talks to any compatible server.
+
+    The Zoho path keeps Zoho's real limits (7.5 writes/s), so this Sandbox is small.
+    """
+    from desktop_app import config
+    from desktop_app.connectors.sandbox_admin import SandboxAdmin
+
+    app_sandbox = sandbox_factory(customers=60)
+    admin = SandboxAdmin(app_sandbox.url)
+
+    monkeypatch.setenv(config.ENV_ACCOUNTS_URL, app_sandbox.url)
+    monkeypatch.setenv(config.ENV_BOOKS_URL, app_sandbox.endpoints.books)
+    monkeypatch.setenv(config.ENV_CAMPAIGNS_URL, app_sandbox.endpoints.campaigns)
+    monkeypatch.setenv(config.ENV_CLIENT_SECRET, config.SANDBOX_CLIENT_SECRET)
+    code = admin.selfclient_code()
+    assert run_cli("connect", "zoho", "--dc", "eu", "--client-id", config.SANDBOX_CLIENT_ID, "--code", code) == 0
+    out = capsys.readouterr().out
+    assert "Connected" in out and "Sandbox" not in out
+    assert run_cli("sync", "create", "--list", "Books customers", "--yes") == 0
+    assert history(capsys)[0]["status"] == "completed"
+    # The secret and tokens live in the secret store, never in the database.
+    db_bytes = config.app_paths().db_path.read_bytes()
+    assert config.SANDBOX_CLIENT_SECRET.encode() not in db_bytes
