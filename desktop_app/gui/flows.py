@@ -124,10 +124,11 @@ class Flows:
             self.controller.report(exc)
 
     async def export_skipped(self, run_id: int) -> int | None:
+        # open(), not getSaveFileName(): no nested event loop under qasync. The platform's own dialog
+        # where there is one; Qt's widget dialog where there is none (offscreen in the tests).
         dialog = QFileDialog(self.window, "Export skipped records", str(Path.home() / f"skipped-run-{run_id}.csv"),
                              "CSV files (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dialog.setDefaultSuffix("csv")
         accepted = await self._ask(dialog) == QDialog.DialogCode.Accepted and dialog.selectedFiles()
         path = Path(dialog.selectedFiles()[0]) if accepted else None
@@ -150,7 +151,7 @@ class Flows:
             w.show_detail(CONFIGURATION)
         else:
             w.show_detail(HISTORY) if self.controller.sync is not None else w.show_services()
-        w.bring_to_front()
+        # The bell is in the window, so the window is already in front (no raise() needed).
         try:
             await self.controller.mark_read(note.id)
         except Exception as exc:

@@ -5,29 +5,28 @@ pause/resume, edit, simulate, disable; and a heartbeat proving the GUI thread ne
 from __future__ import annotations
 
 import csv
-import gc
 import io
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QWizard
 
 from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser
 from desktop_app.gui.history_model import ADDED, SKIPPED, STATUS, TOTAL, UPDATED
 from desktop_app.gui.mapping_model import BOOKS, NEW
 from desktop_app.gui.mapping_model import STATUS as MAP_STATUS
-from desktop_app.gui.pages.detail import CONFIGURATION
+from desktop_app.gui.pages.detail import CONFIGURATION, HISTORY
 from desktop_app.gui.wizard import ids
 from tests.gui.conftest import until
 from tests.gui.sandbox_session import new_session, start_sandbox
 
 
 def flush_deletes() -> None:
-    """Run pending deleteLater()s now, so no Qt object is left to the interpreter's final GC."""
+    """Run pending deleteLater()s now, so one test's window is gone before the next test starts."""
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
-    gc.collect()  # while the QApplication still exists: PySide6 crashes if the final GC does this
 
 
 NEXT = QWizard.WizardButton.NextButton
@@ -180,10 +179,17 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         await until(lambda: w.bell.unread == 0, what="notification read")
         assert w.stack.currentWidget() is w.detail and w.detail.tabs.currentIndex() == CONFIGURATION
 
-        # ---- export skipped records through the save dialog
-        w.detail.history.activated.emit(hm.index(0, SKIPPED))
+        # ---- export skipped records: double-click the Skipped cell (its export icon) → save dialog
+        w.detail.tabs.setCurrentIndex(HISTORY)
+        cell = w.detail.history.visualRect(hm.index(0, SKIPPED))
+        assert not hm.index(0, SKIPPED).data(Qt.ItemDataRole.DecorationRole).isNull()  # the icon is there
+        viewport = w.detail.history.viewport()
+        # a real double-click is press, release, double-click, release (the view checks the press)
+        QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=cell.center())
+        QTest.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=cell.center())
         await until(lambda: isinstance(w.flows.dialog, QFileDialog), what="save dialog")
         dlg = w.flows.dialog
+        assert [d for d in w.findChildren(QFileDialog) if d.isVisible()] == [dlg]  # asked once, not twice
         dlg.setDirectory(str(tmp_path))
         dlg.selectFile("skipped.csv")
         dlg.accept()

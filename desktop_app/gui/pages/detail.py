@@ -29,7 +29,7 @@ CONFIGURATION, FIELD_MAPPING, HISTORY = range(3)
 
 class DetailPage(QWidget):
     edit_requested = Signal()
-    pause_requested = Signal(object)  # True: pause, False: resume (object: PySide6 bool refcount bug)
+    pause_requested = Signal(bool)  # True: pause, False: resume
     sync_now_requested = Signal()
     cancel_requested = Signal()
     export_requested = Signal(int)  # run id
@@ -97,8 +97,9 @@ class DetailPage(QWidget):
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history.verticalHeader().setVisible(False)
         self.history.horizontalHeader().setStretchLastSection(True)
+        # activated only: a double-click already emits it (doubleClicked too would ask twice), and so
+        # do Enter and, on styles that activate on one click, a single click.
         self.history.activated.connect(self._history_activated)
-        self.history.doubleClicked.connect(self._history_activated)
         self.tabs.addTab(self.config, "&Configuration")
         self.tabs.addTab(self.mapping, "Field &Mapping")
         self.tabs.addTab(self.history, "Sync &History")
