@@ -103,10 +103,19 @@ class SyncRun:
         self.batch_size = batch_size
         self.workers = workers
         self.counts = RunCounts()
+        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ entry point
 
     def execute(self) -> RunOutcome:
+        try:
+            return self._execute()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _execute(self) -> RunOutcome:
         with RunLock(self.lock_path):
             snap = self.state.snapshot()
             if snap is None:
@@ -280,8 +289,9 @@ class SyncRun:
             return {}
         if self.workers <= 1 or len(plans) == 1:
             return dict(one(p) for p in plans)
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="campaigns-write") as pool:
-            return dict(pool.map(one, plans))
+        if self._pool is None:  # one pool per run: threads are not re-created for every batch
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="campaigns-write")
+        return dict(self._pool.map(one, plans))
 
     def _resolve(self, plan: Planned, outcome, resumed: set[str]):
         """(count bucket, skip reason, detail, campaigns status) of one planned customer."""
