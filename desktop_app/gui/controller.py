@@ -50,6 +50,8 @@ class Controller(QObject):
         self.sync = None
         self.runs: list = []
         self.last_outcome = None
+        # topic id → name: SyncView carries ids only, and the names need a Campaigns call
+        self.topic_names: dict[str, str] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -75,6 +77,8 @@ class Controller(QObject):
             sync = self.service.sync() if conn else None
             runs = self.service.runs() if sync else []
             notes = self.service.notifications()
+            if sync and not sync.topic_names and not set(sync.topic_ids) <= self.topic_names.keys():
+                self._load_topic_names()
             return conn, sync, runs, notes
 
         conn, sync, runs, notes = await self.call(read)
@@ -83,6 +87,13 @@ class Controller(QObject):
         self.sync_changed.emit(sync)
         self.runs_changed.emit(runs)
         self.notifications_changed.emit(notes, sum(1 for n in notes if not n.read))
+
+    def _load_topic_names(self) -> None:
+        """Once per session at most (worker thread); without names the ids are shown."""
+        try:
+            self.topic_names.update({t.id: t.name for t in self.service.topics()})
+        except Exception as exc:
+            log.info("topic names not loaded: %s", exc)
 
     async def refresh_notifications(self) -> None:
         notes = await self.call(self.service.notifications)
@@ -109,7 +120,9 @@ class Controller(QObject):
             s = self.service
             return WizardData(s.lists(), s.topics(), s.gdpr_enabled(), s.books_fields(), s.campaigns_fields())
 
-        return await self.call(load)
+        data = await self.call(load)
+        self.topic_names.update({t.id: t.name for t in data.topics})
+        return data
 
     async def preview(self, settings):
         return await self.call(self.service.preview_initiate, settings)

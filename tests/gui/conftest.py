@@ -1,10 +1,12 @@
-"""GUI fixtures: a qasync loop around pytest-qt's qapp, and a helper to await a condition."""
+"""GUI fixtures: a qasync loop around pytest-qt's qapp, and a running GuiSession on a small Sandbox."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+
+from tests.gui.sandbox_session import flush_deletes, new_session, start_sandbox
 
 
 @pytest.fixture
@@ -18,11 +20,24 @@ def loop(qapp):
     asyncio.set_event_loop(None)
 
 
-async def until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    """Let the qasync loop run until ``predicate()`` is true (qtbot.waitUntil can't drive asyncio)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+@pytest.fixture
+def run_in(loop):
+    def run(coro_fn, *args, timeout: float = 120):
+        return loop.run_until_complete(coro_fn(*args))
+    return run
+
+
+@pytest.fixture
+def sandbox():
+    server = start_sandbox()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def session(loop, sandbox):
+    s = new_session()
+    loop.run_until_complete(s.start(schedule=False))
+    yield s
+    loop.run_until_complete(s.shutdown())
+    flush_deletes()

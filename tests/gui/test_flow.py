@@ -8,10 +8,9 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QWizard
+from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser
 from desktop_app.gui.history_model import ADDED, SKIPPED, STATUS, TOTAL, UPDATED
@@ -19,75 +18,16 @@ from desktop_app.gui.mapping_model import BOOKS, NEW
 from desktop_app.gui.mapping_model import STATUS as MAP_STATUS
 from desktop_app.gui.pages.detail import CONFIGURATION, HISTORY
 from desktop_app.gui.wizard import ids
-from tests.gui.conftest import until
-from tests.gui.sandbox_session import new_session, start_sandbox
-
-
-def flush_deletes() -> None:
-    """Run pending deleteLater()s now, so one test's window is gone before the next test starts."""
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-
-
-NEXT = QWizard.WizardButton.NextButton
-FINISH = QWizard.WizardButton.FinishButton
-
-
-@pytest.fixture
-def run_in(loop):
-    def run(coro_fn, *args, timeout: float = 120):
-        return loop.run_until_complete(coro_fn(*args))
-    return run
-
-
-@pytest.fixture
-def sandbox():
-    server = start_sandbox()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def session(loop, sandbox):
-    s = new_session()
-    loop.run_until_complete(s.start(schedule=False))
-    yield s
-    loop.run_until_complete(s.shutdown())
-    flush_deletes()
-
-
-async def associate_sandbox(w) -> None:
-    w.services.card.reveal(True)
-    w.services.card.action.click()
-    assert w.stack.currentWidget() is w.associate
-    w.associate.continue_.click()
-    await until(lambda: isinstance(w.flows.dialog, OrgChooser), what="organization pop-up")
-    chooser = w.flows.dialog
-    assert chooser.proceed.isEnabled() and chooser.ui.organizations.count() >= 1
-    chooser.proceed.click()
-    await until(lambda: w.stack.currentWidget() is w.active, what="connected screen")
-
-
-async def walk_wizard(w, wizard, *, list_name: str = "Books customers") -> None:
-    assert wizard.currentId() == ids.MODULE and wizard.module_page.contacts.isChecked()
-    wizard.button(NEXT).click()
-    page = wizard.list_page
-    await until(lambda: page.lists.count() > 0, what="lists loaded")
-    if not page.selected():
-        assert not wizard.button(NEXT).isEnabled()  # Next waits for a list
-        match = [i for i in range(page.lists.count()) if page.lists.item(i).text().startswith(list_name)]
-        page.lists.setCurrentRow(match[0])
-    assert wizard.button(NEXT).isEnabled()
-    wizard.button(NEXT).click()
-
-
-async def accept_disclaimer(w, expected_additions: int | None = None) -> DisclaimerDialog:
-    await until(lambda: isinstance(w.flows.dialog, DisclaimerDialog), what="disclaimer")
-    dialog = w.flows.dialog
-    if expected_additions is not None:
-        assert f"add {expected_additions:,} contacts as Marketing" in dialog.ui.summary.text()
-    dialog.ui.buttons.accepted.emit()
-    return dialog
+from tests.gui.sandbox_session import (
+    FINISH,
+    NEXT,
+    accept_disclaimer,
+    associate_sandbox,
+    new_session,
+    start_sandbox,
+    until,
+    walk_wizard,
+)
 
 
 def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in, tmp_path):
@@ -116,6 +56,7 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         topics = wizard.topics_page.topics
         assert topics.isEnabled() and topics.count() >= 3  # the Sandbox has more than one topic
         topics.item(0).setCheckState(topics.item(0).checkState().Checked)
+        topic_name = topics.item(0).text()
         wizard.button(NEXT).click()
         assert wizard.currentId() == ids.LAWFUL_BASIS  # the Sandbox has GDPR on
         lawful = wizard.lawful_page.basis
@@ -171,6 +112,7 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
             [str(counts.total), str(counts.added), str(counts.updated), str(counts.skipped)]
         assert hm.index(0, STATUS).data() == "Completed" and counts.added > 0 and counts.skipped > 0
         assert not w.active.add.isEnabled() and "Only one sync" in w.active.add.toolTip()
+        assert w.detail.fields["Topics"].text() == topic_name  # the name, not the Campaigns id
 
         # ---- bell → Configuration view, marked read
         assert w.bell.unread == 1 and w.bell.text() == "1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QWidget
 
 from desktop_app.gui.history_model import format_time
@@ -38,7 +38,8 @@ class ActiveSyncsPage(QWidget):
         layout.addWidget(self.syncs, 1)
         self.empty = QLabel("No sync yet. Click Add New Sync to choose a list, the schedule and the fields.")
         self.empty.setWordWrap(True)
-        layout.addWidget(self.empty)
+        # the empty note takes the list's place (and its stretch), so nothing floats mid-page
+        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)
         back = QPushButton("&Back to Sync Services")
         back.clicked.connect(self.back_requested)
         row = QHBoxLayout()

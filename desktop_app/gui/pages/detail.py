@@ -124,7 +124,8 @@ class DetailPage(QWidget):
         self.pause.setIcon(icon("resume" if sync.paused else "pause"))
         self.pause.setAccessibleName("Resume Sync" if sync.paused else "Pause Sync")
         last = sync.last_run
-        topics = ", ".join(sync.topic_names or sync.topic_ids) or "None"
+        names = sync.topic_names or tuple(self.topic_names.get(t, t) for t in sync.topic_ids)
+        topics = ", ".join(names) or "None"
         values = {
             "Status": "Paused — scheduled runs are stopped" if sync.paused else "Active",
             "Module": "Contacts (Customers in Zoho Books)",

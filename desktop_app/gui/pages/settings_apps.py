@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -75,7 +75,7 @@ class SettingsPage(QWidget):
         d.addWidget(self.details_text)
         back = QPushButton("&Back to apps")
         back.clicked.connect(lambda: self.stack.setCurrentIndex(0))
-        d.addWidget(back)
+        d.addWidget(back, 0, Qt.AlignmentFlag.AlignLeft)
         d.addStretch(1)
         self.stack.addWidget(apps)
         self.stack.addWidget(details)

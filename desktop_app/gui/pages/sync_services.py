@@ -39,6 +39,7 @@ class BooksCard(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.caption)
         layout.addWidget(self.action)
+        layout.addStretch(1)  # the hidden action leaves no gap between title and caption
 
     def set_connected(self, connected: bool) -> None:
         self.action.setText("Active Syncs" if connected else "Associate New Account")

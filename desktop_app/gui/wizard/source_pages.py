@@ -51,6 +51,7 @@ class ListPage(QWizardPage):
         self.retry.setVisible(False)
         self.retry.clicked.connect(self.load)
         self.lists = QListWidget()
+        self.lists.setSpacing(3)  # rows readable at a glance, not packed edge to edge
         self.lists.setAccessibleName("Mailing lists")
         self.lists.currentItemChanged.connect(lambda *_: self.completeChanged.emit())
         row = QHBoxLayout()
