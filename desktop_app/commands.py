@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import logging
 import os
 import signal
 import sys
@@ -19,9 +20,12 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from desktop_app import config
 from desktop_app.cli import EXIT_DEFERRED, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, CommandError
 from desktop_app.connectors.errors import ZohoError
+from desktop_app.connectors.secrets import SecretStoreError
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
@@ -30,7 +34,10 @@ from desktop_app.domain.settings import LawfulBasis, SubscriptionType, SyncSetti
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.run import NoSyncConfigured
 from desktop_app.service import AppService, ServiceError, SyncView
+from desktop_app.store.db import DatabaseError
 from desktop_app.store.lock import AlreadyRunning
+
+log = logging.getLogger(__name__)
 
 RUN_EXIT = {"completed": EXIT_OK, "failed": EXIT_FAILED, "deferred": EXIT_DEFERRED, "cancelled": 130}
 
@@ -46,17 +53,33 @@ def command(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(args) -> int:
-        svc = _service()
+        svc = None
         try:
+            svc = _service()
             return fn(svc, args)
+        except CommandError:
+            raise
         except ServiceError as exc:
             raise CommandError(exc.message, exc.exit_code) from None
         except ZohoError as exc:
             raise CommandError(f"{exc.title}: {exc.message}", EXIT_FAILED) from None
         except (NoSyncConfigured, AlreadyRunning) as exc:
             raise CommandError(str(exc), EXIT_REFUSED) from None
+        except DatabaseError as exc:
+            raise CommandError(str(exc), EXIT_FAILED) from None
+        except OperationalError as exc:
+            log.error("database error: %s", exc)
+            raise CommandError("The app's database is busy or cannot be written (is the disk full?). "
+                               f"Try again; details are in {config.app_paths().log_file}.", EXIT_FAILED) from None
+        except SecretStoreError as exc:
+            raise CommandError(f"The saved Zoho sign-in could not be read or written: {exc}", EXIT_FAILED) from None
+        except Exception:
+            log.exception("command %s failed", fn.__name__)
+            raise CommandError(f"Something unexpected went wrong; details are in {config.app_paths().log_file}.",
+                               EXIT_FAILED) from None
         finally:
-            svc.close()
+            if svc is not None:
+                svc.close()
 
     return wrapper
 

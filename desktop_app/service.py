@@ -525,8 +525,12 @@ class AppService:
             if sync is None:
                 raise ServiceError("No sync is configured yet; create one first.", title="No sync")
             fingerprint = dmapping.mapping_fingerprint(rows)
+            list_changed = settings.list_key != sync.list_key
             changed = (fingerprint != sync.mapping_fingerprint or settings.update_empty != sync.update_empty
-                       or settings.list_key != sync.list_key)
+                       or list_changed)
+            if list_changed:
+                # The state table describes the old list: nobody is in the new one yet.
+                repo.reset_links_for_new_list(s, sync.id)
             sync.list_key, sync.list_name = settings.list_key, settings.list_name
             sync.subscription_type = settings.subscription_type.value
             sync.topic_ids = list(settings.topic_ids)

@@ -93,7 +93,9 @@ def plan_customer(
         return skip(verdict.problem)
     if duplicate_of is not None:
         return skip(SkipReason.DUPLICATE_IN_ORG, f"same email as customer {duplicate_of}")
-    status = suppressed.get(verdict.key or "") or (link.campaigns_status if link else None)
+    # A status remembered for this customer counts only while the address is the same one.
+    remembered = link.campaigns_status if link and link.email_key == verdict.key else None
+    status = suppressed.get(verdict.key or "") or remembered
     if status in SUPPRESSED_STATUS_REASON:
         return skip(SUPPRESSED_STATUS_REASON[status])
 

@@ -48,6 +48,7 @@ FULL_RECONCILE_EVERY = timedelta(hours=24)
 WATERMARK_OVERLAP = timedelta(minutes=10)
 BATCH_SIZE = 50
 WRITE_WORKERS = 4
+MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read did not return
 
 # Refusals that reflect the contact's state in Campaigns (remembered in the state table).
 _STATE_REASONS = frozenset({SkipReason.UNSUBSCRIBED, SkipReason.DO_NOT_MAIL, SkipReason.BOUNCED,
@@ -104,6 +105,7 @@ class SyncRun:
         self.workers = workers
         self.counts = RunCounts()
         self._pool: ThreadPoolExecutor | None = None
+        self.members: set[str] | None = None
 
     # ------------------------------------------------------------------ entry point
 
@@ -120,6 +122,14 @@ class SyncRun:
             snap = self.state.snapshot()
             if snap is None:
                 raise NoSyncConfigured()
+            waiting = self.state.deferred_until(snap.sync_id)
+            if waiting is not None and waiting[1] > self.clock():
+                # The API window that deferred it has not reset: starting now would only spend
+                # calls that count against it (this process cannot see earlier processes' calls).
+                run_id, until, counts, kind = waiting
+                return RunOutcome(run_id, "deferred", kind, counts,
+                                  "The last run is waiting for the API limit to reset; it continues after "
+                                  f"{until.astimezone().strftime('%Y-%m-%d %H:%M')}.", until)
             run = self.state.resume_or_start(snap, trigger=self.trigger, force_full=self.force_full,
                                              now=self.clock(), full_every=FULL_RECONCILE_EVERY)
             self.run_id = run.id
@@ -156,16 +166,17 @@ class SyncRun:
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
         self._ensure_new_fields(snap)
         suppressed = self._suppressed(snap)
+        self.members = self._members(snap) if self.kind == "full" else None
         if self.checkpoint.get("stage", "read") == "read":
             if self._read(snap):
                 return "cancelled"
+            if self.kind == "full":
+                self._reconcile_missing(snap)
             self.checkpoint = {"stage": "write", "after": ""}
             self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts,
                                        estimated_total=self.state.staged_count(self.run_id))
         if self._write(snap, suppressed):
             return "cancelled"
-        if self.kind == "full":
-            self.state.forget_missing(snap.sync_id, self.run_id)
         return "completed"
 
     def _ensure_new_fields(self, snap: SyncSnapshot) -> None:
@@ -191,6 +202,12 @@ class SyncRun:
                     found.setdefault(key, status)
         return found
 
+    def _members(self, snap: SyncSnapshot) -> set[str]:
+        """The list's active members now (full runs: one paged read, 1,000 per call)."""
+        from desktop_app.domain.emails import identity
+
+        return {k for k in (identity(e) for e in self.campaigns.subscribers(snap.list_key, "active")) if k}
+
     def _read(self, snap: SyncSnapshot) -> bool:
         """Stage Books customers page by page. Returns True when cancelled."""
         since = None if self.kind == "full" else snap.watermark
@@ -200,18 +217,53 @@ class SyncRun:
         for page in self.books.iter_customer_pages(since=since, overlap=WATERMARK_OVERLAP,
                                                    start_page=start_page):
             customers = list(page.customers)
+            malformed = list(page.malformed)
             if needs_detail:
-                customers = [self.books.customer_detail(c.contact_id) for c in customers]
+                customers, bad = self._details(customers)
+                malformed += bad
             self.state.stage(self.run_id, customers)
             # Unreadable records are staged too, to be counted and reported as skipped, never lost.
-            self.state.stage_unreadable(self.run_id, page.malformed)
-            staged += len(customers) + len(page.malformed)
+            self.state.stage_unreadable(self.run_id, malformed, page.page)
+            staged += len(customers) + len(malformed)
             self.checkpoint = {"stage": "read", "page": page.page}
             self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts)
             self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
             if self._should_stop(snap):
                 return True
         return False
+
+    def _details(self, customers: list) -> tuple[list, list]:
+        """One detail call per customer; one that vanished or cannot be read does not fail the run."""
+        from desktop_app.connectors.books import MalformedCustomer, MalformedRecord
+
+        found, bad = [], []
+        for c in customers:
+            try:
+                found.append(self.books.customer_detail(c.contact_id))
+            except ApiError as exc:
+                if str(exc.code) not in ("1003", "5"):  # not "does not exist": a real failure
+                    raise
+                log.info("Books customer %s disappeared during the run", c.contact_id)
+            except MalformedRecord as exc:
+                bad.append(MalformedCustomer(c.contact_id, c.contact_name, str(exc)))
+        return found, bad
+
+    def _reconcile_missing(self, snap: SyncSnapshot) -> None:
+        """After a full read: customers the state table knows but the read did not return.
+
+        Pages can shift while Books changes during the read (an edit moves a customer to the
+        front, a deletion pulls the next one back a page), so each missing customer is looked up:
+        found ones are staged, gone ones are forgotten (their contacts stay in Campaigns).
+        """
+        missing = self.state.unstaged_links(snap.sync_id, self.run_id, limit=MISSING_LOOKUPS + 1)
+        if len(missing) > MISSING_LOOKUPS:
+            # Many deletions: looking each up would spend the daily cap; trust the read.
+            self.state.forget_missing(snap.sync_id, self.run_id)
+            return
+        found, bad = self._details([_Ref(cid) for cid in missing])
+        self.state.stage(self.run_id, found)
+        self.state.stage_unreadable(self.run_id, bad, 0)
+        self.state.forget_missing(snap.sync_id, self.run_id)
 
     def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> bool:
         """Plan and send staged customers in batches. Returns True when cancelled."""
@@ -252,14 +304,9 @@ class SyncRun:
                     skipped_rows.append((plan, reason, detail))
                 link_rows.append((plan, kind, status))
             if fatal is not None:
-                # Keep what did go through; the rest of the batch is retried by the next run.
-                done_ids = {p.contact_id for p, _, _ in link_rows}
-                self.counts = self.counts + batch_counts
-                self.state.commit_batch(self.run_id, snap.sync_id, link_rows, skipped_rows, self.counts,
-                                        {"stage": "write", "after": after,
-                                         "pending": {k: v for k, v in intents.items()
-                                                     if k not in done_ids}},
-                                        now=self.clock())
+                # Nothing of this batch is recorded: the intents saved above stay in the checkpoint,
+                # so a resumed (deferred) run replays the batch once and counts it once; a new run
+                # after a failure finds Campaigns' answers and the state table.
                 raise fatal
             self.counts = self.counts + batch_counts
             after = batch[-1].sort_key
@@ -307,7 +354,14 @@ class SyncRun:
         answer = getattr(outcome, "outcome", None)
         if plan.old_address:  # the same Books customer under a new address: its contact was updated
             return "updated", None, None, "active"
-        if answer == "added" or (plan.action is Action.ADD and plan.contact_id in resumed):
+        if plan.action is Action.ADD and plan.contact_id in resumed:
+            return "added", None, None, "active"  # we added it before a kill; Campaigns now says updated
+        if self.members is not None:
+            # Full runs know who was in the list when they began: a retried write that Campaigns
+            # answers "updated" is still an addition.
+            in_list = plan.email_key in self.members
+            return ("updated" if in_list else "added"), None, None, "active"
+        if plan.action is Action.ADD or answer == "added":
             return "added", None, None, "active"
         return "updated", None, None, "active"
 
@@ -341,6 +395,14 @@ def _books_field(key: str):
     from desktop_app.domain.mapping import BooksField, FieldType
 
     return books_field(key) or BooksField(key, key, FieldType.TEXT)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A customer known only by id (for a detail lookup)."""
+
+    contact_id: str
+    contact_name: str = ""
 
 
 def _other_owner(owners: dict[str, str], key: str | None, contact_id: str) -> str | None:

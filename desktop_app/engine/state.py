@@ -46,6 +46,7 @@ class SyncSnapshot:
     needs_full: bool
     schedule_spec: str
     paused: bool
+    mapping_version: int = 0
 
     @property
     def subscription_label(self) -> str:
@@ -109,6 +110,7 @@ class RunState:
                 needs_full=sync.needs_full,
                 schedule_spec=sync.schedule_spec,
                 paused=sync.paused,
+                mapping_version=sync.mapping_version,
             )
 
     def is_paused(self, sync_id: int) -> bool:
@@ -147,6 +149,16 @@ class RunState:
                                skipped=run.skipped)
             return RunHandle(run.id, run.kind, counts, dict(run.checkpoint or {}))
 
+    def deferred_until(self, sync_id: int) -> tuple[int, datetime, RunCounts, str] | None:
+        """The deferred run of this sync and when it may continue, if any."""
+        with self.db.session() as s:
+            run = s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == "deferred")
+                            .order_by(Run.id.desc())).first()
+            if run is None or run.resume_at is None:
+                return None
+            counts = RunCounts(added=run.added, updated=run.updated, unchanged=run.unchanged, skipped=run.skipped)
+            return run.id, run.resume_at, counts, run.kind
+
     def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
                         estimated_total: int | None = None) -> None:
         with self.db.session() as s:
@@ -180,7 +192,9 @@ class RunState:
                     sync.watermark = run.watermark_end
                     if run.kind == "full":
                         sync.last_full_at = run.started_at
-                        sync.needs_full = False
+                        # A mapping edited during this run still needs its own full run.
+                        if sync.mapping_version == snap.mapping_version:
+                            sync.needs_full = False
             if status != "deferred":
                 s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
                 run.checkpoint = None
@@ -210,18 +224,17 @@ class RunState:
         with self.db.session() as s:
             s.execute(stmt, rows)
 
-    def stage_unreadable(self, run_id: int, malformed: Sequence) -> None:
+    def stage_unreadable(self, run_id: int, malformed: Sequence, page: int) -> None:
         from desktop_app.engine.plan import UNREADABLE_KEY
 
         if not malformed:
             return
-        rows = [
-            {"run_id": run_id, "contact_id": m.contact_id or f"?{i}", "sort_key": sort_key(m.contact_id or f"?{i}"),
-             "email_key": None, "last_modified": None,
-             "record": {"contact_id": m.contact_id or f"?{i}", "contact_name": m.contact_name,
-                        UNREADABLE_KEY: m.reason}}
-            for i, m in enumerate(malformed)
-        ]
+        rows = []
+        for i, m in enumerate(malformed):
+            cid = m.contact_id or f"?{page}-{i}"  # no id: unique per page and position
+            rows.append({"run_id": run_id, "contact_id": cid, "sort_key": sort_key(cid), "email_key": None,
+                         "last_modified": None,
+                         "record": {"contact_id": cid, "contact_name": m.contact_name, UNREADABLE_KEY: m.reason}})
         with self.db.session() as s:
             s.execute(insert(StagedCustomer).on_conflict_do_nothing(), rows)
 
@@ -325,6 +338,12 @@ class RunState:
                        "the old address stays in Zoho Campaigns." for p, _ in sent if p.old_address]
             if changed:
                 _add_notes(run, changed)
+
+    def unstaged_links(self, sync_id: int, run_id: int, limit: int) -> list[str]:
+        with self.db.session() as s:
+            staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
+            return list(s.scalars(select(ContactLink.books_contact_id).where(
+                ContactLink.sync_id == sync_id, ContactLink.books_contact_id.not_in(staged_ids)).limit(limit)))
 
     def forget_missing(self, sync_id: int, run_id: int) -> int:
         """After a full read: customers gone from Books lose their state row (Campaigns keeps them)."""

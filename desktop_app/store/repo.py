@@ -184,6 +184,14 @@ def upsert_links(s: Session, sync_id: int, rows: Iterable[Mapping[str, Any]]) ->
     return written
 
 
+def reset_links_for_new_list(s: Session, sync_id: int) -> None:
+    """The sync now targets another list: every customer must be written there again.
+
+    Campaigns states (unsubscribed, bounced, …) are account-wide, so they are kept.
+    """
+    s.execute(update(ContactLink).where(ContactLink.sync_id == sync_id).values(in_list=False, values_hash=None))
+
+
 # ---------------------------------------------------------------------- runs and history
 
 

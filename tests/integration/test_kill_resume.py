@@ -47,6 +47,12 @@ def _content(srv: SandboxServer) -> list[tuple]:
     )
 
 
+def _running(writing: bool) -> bool:
+    """A run row exists (the read phase has begun); with ``writing``, contacts are being written."""
+    runs = _history()
+    return bool(runs) and runs[0]["status"] == "running" and (runs[0]["total"] > 0 or not writing)
+
+
 def _history() -> list[dict]:
     from desktop_app.service import AppService
 
@@ -76,10 +82,15 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted(sandbox_templat
     kills = 0
     progress_at_kills: list[int] = []
     try:
-        for _ in range(8):
+        for attempt in range(8):
             proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "sync", "run"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.3, 2.5))
+            # Wait until the process has really started its run (slow starts on a loaded machine),
+            # then kill it somewhere inside the run.
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline and not _running(writing=attempt % 2 == 1):
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.5))
             if proc.poll() is not None:
                 break  # it finished: nothing left to resume
             proc.send_signal(signal.SIGKILL)

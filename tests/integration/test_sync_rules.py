@@ -208,9 +208,26 @@ def test_daily_cap_defers_and_the_next_run_resumes_from_the_checkpoint(app_sandb
     with AppService(limiter=limiter) as svc:
         outcome = svc.run_sync()
     assert outcome.status == "deferred" and outcome.resume_at is not None
-    assert run_cli("sync", "run") in (0, 3)
+    assert "daily" in outcome.error.lower()
+    # Before the window resets the run waits (exit 3) and spends no call.
+    mark = admin.last_call_number()
+    assert run_cli("sync", "run") == 3
+    assert not [c for c in admin.calls(since=mark) if c["service"] in ("books", "campaigns")]
+    # After it resets, the same run continues from its checkpoint, not from page 1.
+    from sqlalchemy import update
+
+    from desktop_app.store.models import Run
+
+    with AppService() as svc, svc.db.session() as s:
+        s.execute(update(Run).values(resume_at=datetime.now(UTC) - timedelta(minutes=1)))
+    mark = admin.last_call_number()
+    assert run_cli("sync", "run") == 0
+    pages = [int(c["params"]["page"]) for c in admin.calls(since=mark)
+             if c["service"] == "books" and c["path"].endswith("/contacts") and "page" in c["params"]]
+    assert pages and min(pages) > 1
     runs = history(capsys)
     assert len(runs) == 1, "a deferred run is resumed, not started again"
+    assert runs[0]["status"] == "completed" and runs[0]["counts"]["total"] == 1500
 
 
 def test_same_sync_twice_and_missing_connection_are_refused(app_sandbox, capsys):
@@ -320,3 +337,81 @@ def test_connect_zoho_with_a_self_client_code_through_url_overrides(sandbox_fact
     # The secret and tokens live in the secret store, never in the database.
     db_bytes = config.app_paths().db_path.read_bytes()
     assert config.SANDBOX_CLIENT_SECRET.encode() not in db_bytes
+
+
+def _skipped_counts() -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from desktop_app.store.models import SkippedRecord
+
+    with AppService() as svc, svc.db.session() as s:
+        return (s.scalar(select(func.count()).select_from(SkippedRecord)) or 0,
+                s.scalar(select(func.count(func.distinct(SkippedRecord.books_contact_id)))) or 0)
+
+
+def test_a_campaigns_lock_mid_batch_defers_and_the_resume_counts_each_customer_once(app_sandbox, admin, capsys):
+    connect_and_create(capsys, run=False)
+    # Someone else spends the quota: our limiter is off, the Sandbox's limits are on (10× faster),
+    # so listsubscribe's window breaks and Campaigns locks it (30 min / 10 = 3 min).
+    admin.config(limits="scale=10")
+    with AppService(limiter=Limiter(enabled=False)) as svc:
+        outcome = svc.run_sync()
+    assert outcome.status == "deferred" and "locked" in outcome.error.lower()
+    assert 0 < outcome.counts.total < 1500
+    admin.config(limits="off")
+    from sqlalchemy import update
+
+    from desktop_app.store.models import Run
+
+    with AppService() as svc, svc.db.session() as s:
+        s.execute(update(Run).values(resume_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert run_cli("sync", "run") == 0
+    runs = history(capsys)
+    assert len(runs) == 1 and runs[0]["counts"]["total"] == 1500
+    rows, distinct = _skipped_counts()
+    assert rows == distinct == runs[0]["counts"]["skipped"]
+    assert runs[0]["counts"]["added"] == len(members(admin, list_key(capsys)))
+
+
+def test_a_customer_edited_during_a_full_read_is_not_lost(app_sandbox, admin, capsys):
+    connect_and_create(capsys)
+    with AppService() as svc:
+        books, _ = svc.clients()
+        oldest = list(books.iter_customer_pages())[-1].customers[-1].contact_id
+    edited = []
+
+    def progress(p):
+        if p.phase == "reading" and not edited:  # after page 1: the oldest jumps to the front
+            edited.append(admin.edit_customer(oldest, first_name="Edited"))
+
+    with AppService() as svc:
+        outcome = svc.run_sync(force_full=True, progress=progress)
+        from desktop_app.store.models import ContactLink, Run
+
+        with svc.db.session() as s:
+            notes = s.get(Run, outcome.run_id).notes or []
+            assert s.get(ContactLink, (1, oldest)) is not None
+    assert edited and outcome.status == "completed"
+    assert outcome.counts.total == 1500
+    assert not [n for n in notes if "no longer in Zoho Books" in n]
+
+
+def test_changing_the_list_writes_everyone_to_the_new_list(app_sandbox, admin, capsys):
+    connect_and_create(capsys)
+    first = history(capsys)[0]["counts"]
+    assert run_cli("sync", "edit", "--list", "Event attendees") == 0
+    assert run_cli("sync", "run") == 0
+    run = history(capsys)[0]
+    assert run["kind"] == "full"
+    assert run["counts"]["added"] + run["counts"]["updated"] == first["added"]
+    assert len(members(admin, list_key(capsys))) >= first["added"]
+
+
+def test_cli_failures_are_sentences_not_tracebacks(app_home, capsys):
+    from desktop_app import config
+
+    paths = config.app_paths().ensure()
+    paths.db_path.write_bytes(b"this is not a database")
+    assert run_cli("status") == 1
+    err = capsys.readouterr().err
+    assert "not a database of this app" in err and "Traceback" not in err
