@@ -26,11 +26,15 @@ def _emit(data: dict) -> None:
     print(json.dumps(data, default=str))
 
 
-def setup() -> None:
+# Every field the Sandbox's `simulate` edits, so each simulated change is a change to send (B3).
+WIDE_MAPPING = ("--map", "phone=Phone", "--map", "company_name=Company Name", "--map", "cf_segment=Segment:new")
+
+
+def setup(wide: bool = False) -> None:
     if cli.main(["connect", "sandbox"]) != 0:
         raise SystemExit("connect sandbox failed")
     if cli.main(["sync", "create", "--list", "Books customers", "--subscription", "marketing", "--yes",
-                 "--no-run"]) != 0:
+                 "--no-run", *(WIDE_MAPPING if wide else ())]) != 0:
         raise SystemExit("sync create failed")
     _emit({"ok": True})
 
@@ -92,7 +96,8 @@ def bare(calls_file: str, base_url: str) -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="what", required=True)
-    sub.add_parser("setup")
+    setup_p = sub.add_parser("setup")
+    setup_p.add_argument("--wide", action="store_true", help="map every field simulate edits")
     r = sub.add_parser("run")
     r.add_argument("--profile", default=None)
     b = sub.add_parser("bare")
@@ -100,7 +105,7 @@ def main() -> None:
     b.add_argument("--url", required=True)
     args = p.parse_args()
     if args.what == "setup":
-        setup()
+        setup(args.wide)
     elif args.what == "run":
         run(args.profile)
     else:
