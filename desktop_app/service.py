@@ -450,7 +450,7 @@ class AppService:
         return SyncView(
             id=sync.id, list_key=sync.list_key, list_name=sync.list_name,
             subscription_type=sync.subscription_type, topic_ids=tuple(sync.topic_ids or ()),
-            topic_names=tuple((sync.topic_names or []) if hasattr(sync, "topic_names") else ()),
+            topic_names=tuple(sync.topic_names or ()),
             lawful_basis=sync.lawful_basis, update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
             schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
             last_run=_run_view(last) if last else None, mapping=mapping, created_at=sync.created_at)
@@ -491,6 +491,12 @@ class AppService:
         additions = len(keys - known) if marketing else 0
         return InitiatePreview(total, additions, settings.subscription_type.value)
 
+    def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:
+        if not topic_ids:
+            return []
+        names = {t.id: t.name for t in self.topics()}
+        return [names.get(t, t) for t in topic_ids]
+
     def _check(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> None:
         problems = self.validate(settings, rows)
         if problems:
@@ -508,6 +514,7 @@ class AppService:
             sync = models.Sync(
                 connection_id=conn.id, list_key=settings.list_key, list_name=settings.list_name,
                 subscription_type=settings.subscription_type.value, topic_ids=list(settings.topic_ids),
+                topic_names=self._topic_names(settings.topic_ids),
                 lawful_basis=settings.lawful_basis.value if settings.lawful_basis else None,
                 update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
                 mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
@@ -534,6 +541,7 @@ class AppService:
             sync.list_key, sync.list_name = settings.list_key, settings.list_name
             sync.subscription_type = settings.subscription_type.value
             sync.topic_ids = list(settings.topic_ids)
+            sync.topic_names = self._topic_names(settings.topic_ids)
             sync.lawful_basis = settings.lawful_basis.value if settings.lawful_basis else None
             sync.update_empty = settings.update_empty
             sync.schedule_spec = settings.schedule.spec

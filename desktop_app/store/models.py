@@ -77,6 +77,7 @@ class Sync(Base):
     list_name: Mapped[str] = mapped_column(String(255))
     subscription_type: Mapped[str] = mapped_column(String(32))
     topic_ids: Mapped[list] = mapped_column(JSON, default=list)
+    topic_names: Mapped[list | None] = mapped_column(JSON)  # as Campaigns named them when chosen
     lawful_basis: Mapped[str | None] = mapped_column(String(64))
     update_empty: Mapped[bool] = mapped_column(Boolean, default=False)
     schedule_spec: Mapped[str] = mapped_column(String(64))
