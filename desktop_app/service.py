@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import webbrowser
@@ -375,9 +376,31 @@ class AppService:
             manager = _CachingManager(oauth, refresh, initial=initial)
             limiter = self._limiter or (self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox"
                                         else Limiter())
+            limiter.restore(self._load_usage())
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
             self._clients = (books, campaigns, limiter)
             return books, campaigns
+
+    # API calls still inside their windows, kept between processes (see Limiter.snapshot).
+    @property
+    def _usage_path(self) -> Path:
+        return self.paths.data_dir / "api-usage.json"
+
+    def _load_usage(self) -> dict:
+        try:
+            return json.loads(self._usage_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _save_usage(self) -> None:
+        if self._clients is None:
+            return
+        tmp = self._usage_path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(self._clients[2].snapshot()), encoding="utf-8")
+            os.replace(tmp, self._usage_path)
+        except OSError as exc:  # a full disk must not fail the run; the limiter still works in memory
+            log.warning("could not save API usage: %s", exc)
 
     def _cached_access(self, secret_key: str, refresh_token: str):
         raw = self.secrets.get(_access_cache_name(secret_key))
@@ -559,10 +582,21 @@ class AppService:
                  progress: Callable[[Progress], None] | None = None,
                  cancel: CancelToken | None = None) -> RunOutcome:
         books, campaigns = self.clients()
+        listener = progress or (lambda p: None)
+        last_save = [time.monotonic()]
+
+        def on_progress(p: Progress) -> None:
+            if time.monotonic() - last_save[0] > 5:  # a killed process leaves recent usage behind
+                last_save[0] = time.monotonic()
+                self._save_usage()
+            listener(p)
+
         runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,
-                         trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
-                         cancel=cancel)
-        return runner.execute()
+                         trigger=trigger, force_full=force_full, progress=on_progress, cancel=cancel)
+        try:
+            return runner.execute()
+        finally:
+            self._save_usage()
 
     def _set_paused(self, paused: bool) -> SyncView:
         with self.db.session() as s:

@@ -134,6 +134,52 @@ class Limiter:
             self._calls[family] += 1
             return 0.0
 
+    # ------------------------------------------------------------------ across processes
+
+    def snapshot(self) -> dict:
+        """The calls still inside their windows (and Zoho's locks), in wall-clock seconds.
+
+        The run lock keeps runs one at a time, but a run killed and restarted, or two runs within
+        the hour, must still respect the hourly and daily windows the first one used: the service
+        saves this next to the database and ``restore``s it into the next process's limiter.
+        """
+        with self._lock:
+            now, wall = self._clock(), self._wall().timestamp()
+            families = {}
+            for (family, key), windows in self._windows.items():
+                longest = max(windows, key=lambda w: w.seconds)
+                buckets = Counter(round(wall - (now - t), 1) for t in longest.stamps)
+                if buckets:
+                    families.setdefault(family, {})[key] = sorted(buckets.items())
+            locks = {f: until.timestamp() for f, (c, until) in self._locked.items() if c > now}
+            return {"scale": self.scale, "saved_at": wall, "calls": families, "locks": locks}
+
+    def restore(self, data: dict) -> None:
+        """Load a ``snapshot`` of an earlier process (ignored when taken at another scale)."""
+        if not isinstance(data, dict) or data.get("scale") != self.scale:
+            return
+        with self._lock:
+            now, wall = self._clock(), self._wall().timestamp()
+            for family, keys in (data.get("calls") or {}).items():
+                if family not in self._limits and family != "books":
+                    continue
+                for key, buckets in keys.items():
+                    windows = self._windows.get((family, key)) or self._build(family)
+                    for stamp, count in buckets:
+                        age = wall - float(stamp)
+                        if age < 0:
+                            continue
+                        for w in windows:
+                            if age < w.seconds:
+                                w.stamps.extend([now - age] * int(count))
+                    for w in windows:
+                        w.stamps = deque(sorted(w.stamps))
+                    self._windows[(family, key)] = windows
+            for family, until in (data.get("locks") or {}).items():
+                left = float(until) - wall
+                if left > 0:
+                    self._locked[family] = (now + left, datetime.fromtimestamp(float(until), UTC))
+
     def acquire(self, family: str, key: str = "") -> None:
         """Block until one call of ``family`` (for ``key``, e.g. the organization) is allowed."""
         while True:

@@ -141,3 +141,34 @@ def test_hold_refuses_a_locked_family_until_the_lock_ends():
     lim.acquire("campaigns.lists")  # other families are not locked
     clock.now += 30 * 60 + 1
     lim.acquire("campaigns.listsubscribe")
+
+
+def test_usage_survives_a_new_process_through_snapshot_and_restore():
+    """A run restarted within the hour must count the calls the killed process already made."""
+    from datetime import UTC, datetime, timedelta
+
+    from desktop_app.connectors.limiter import allowed_calls
+
+    base = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    t = [0.0]
+    first = Limiter(clock=lambda: t[0], sleep=lambda s: None, wall=lambda: base + timedelta(seconds=t[0]))
+    hourly = allowed_calls(12_500)
+    taken = 0
+    while taken < hourly:  # full speed under the minute window, until the hour is used up
+        wait = first.try_acquire("campaigns.listsubscribe")
+        if wait > 0:
+            t[0] += wait + 0.001
+        else:
+            taken += 1
+    assert first.try_acquire("campaigns.listsubscribe") > 0
+    data = first.snapshot()
+
+    later = base + timedelta(seconds=t[0] + 60)  # a new process, a minute later
+    second = Limiter(clock=lambda: 5.0, sleep=lambda s: None, wall=lambda: later)
+    second.restore(data)
+    assert second.try_acquire("campaigns.listsubscribe") > 60  # the hour is used up: it must wait
+    fresh = Limiter(clock=lambda: 5.0, sleep=lambda s: None, wall=lambda: later)
+    assert fresh.try_acquire("campaigns.listsubscribe") == 0  # without the snapshot it would not
+    other_scale = Limiter(scale=10, clock=lambda: 5.0, sleep=lambda s: None, wall=lambda: later)
+    other_scale.restore(data)
+    assert other_scale.try_acquire("campaigns.listsubscribe") == 0  # another scale's snapshot is ignored
