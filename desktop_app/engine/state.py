@@ -18,13 +18,13 @@ from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.schedule import next_run, parse_schedule
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 from desktop_app.engine.plan import LinkState, Planned
+from desktop_app.store import repo
 from desktop_app.store.db import Database
 from desktop_app.store.models import (
     ContactLink,
     FieldMapping,
     Notification,
     Run,
-    SkippedRecord,
     StagedCustomer,
     Sync,
 )
@@ -139,12 +139,9 @@ class RunState:
             else:
                 full = (force_full or snap.needs_full or snap.watermark is None or snap.last_full_at is None
                         or now - snap.last_full_at >= full_every)
-                run = Run(sync_id=snap.sync_id, kind="full" if full else "incremental", trigger=trigger,
-                          status="running", started_at=now, total=0, added=0, updated=0, unchanged=0,
-                          skipped=0, watermark_start=snap.watermark, checkpoint={"stage": "read", "page": 0},
-                          list_name=snap.list_name, calls_books=0, calls_campaigns=0)
-                s.add(run)
-                s.flush()
+                run = repo.start_run(s, s.get(Sync, snap.sync_id), kind="full" if full else "incremental",
+                                     trigger=trigger, now=now)
+                run.checkpoint = {"stage": "read", "page": 0}
             counts = RunCounts(added=run.added, updated=run.updated, unchanged=run.unchanged,
                                skipped=run.skipped)
             return RunHandle(run.id, run.kind, counts, dict(run.checkpoint or {}))
@@ -176,11 +173,7 @@ class RunState:
             run = s.get(Run, run_id)
             sync = s.get(Sync, snap.sync_id)
             _put_counts(run, counts)
-            run.status = status
-            run.finished_at = now
-            run.error_message = error
-            run.resume_at = resume_at
-            run.phase = None
+            repo.finish_run(s, run, status=status, now=now, error_message=error, resume_at=resume_at)
             run.calls_books = (run.calls_books or 0) + calls_books
             run.calls_campaigns = (run.calls_campaigns or 0) + calls_campaigns
             if status == "completed":
@@ -197,10 +190,9 @@ class RunState:
                             sync.needs_full = False
             if status != "deferred":
                 s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
-                run.checkpoint = None
             if sync is not None:
                 sync.next_run_at = resume_at if status == "deferred" else _next_run(sync.schedule_spec, now)
-            s.add(_notification(run, sync))
+            repo.add_notification(s, _notification(run, sync))
 
     # ------------------------------------------------------------------ staging
 
@@ -282,12 +274,9 @@ class RunState:
 
     def links(self, sync_id: int, contact_ids: Sequence[str]) -> dict[str, LinkState]:
         with self.db.session() as s:
-            found = s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id,
-                                                        ContactLink.books_contact_id.in_(contact_ids)))
             return {
-                link.books_contact_id: LinkState(link.email_key, link.values_hash, link.in_list,
-                                                 link.campaigns_status)
-                for link in found
+                cid: LinkState(link.email_key, link.values_hash, link.in_list, link.campaigns_status)
+                for cid, link in repo.links_for(s, sync_id, contact_ids).items()
             }
 
     def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
@@ -297,40 +286,21 @@ class RunState:
         with self.db.session() as s:
             sent = [(p, status) for p, kind, status in link_rows if kind != "skipped"]
             held = [(p, status) for p, kind, status in link_rows if kind == "skipped"]
-            if sent:
-                stmt = insert(ContactLink)
-                s.execute(stmt.on_conflict_do_update(
-                    index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
-                    set_={c: stmt.excluded[c] for c in ("email_key", "email", "values_hash", "campaigns_status",
-                                                         "in_list", "last_synced_at", "last_run_id")},
-                ), [
-                    {"sync_id": sync_id, "books_contact_id": p.contact_id, "email_key": p.email_key,
-                     "email": p.address, "values_hash": p.values_hash, "campaigns_status": status or "active",
-                     "in_list": True, "last_synced_at": now, "last_run_id": run_id}
-                    for p, status in sent
-                ])
-            if held:
-                stmt = insert(ContactLink)
-                # A skipped customer keeps what Campaigns already has (in_list, last sent values).
-                s.execute(stmt.on_conflict_do_update(
-                    index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
-                    set_={"email_key": stmt.excluded.email_key, "email": stmt.excluded.email,
-                          "last_run_id": stmt.excluded.last_run_id,
-                          "campaigns_status": func.coalesce(stmt.excluded.campaigns_status,
-                                                            ContactLink.campaigns_status)},
-                ), [
-                    {"sync_id": sync_id, "books_contact_id": p.contact_id, "email_key": p.email_key,
-                     "email": p.address, "campaigns_status": status, "in_list": False, "last_run_id": run_id,
-                     "values_hash": None, "last_synced_at": None}
-                    for p, status in held
-                ])
-            if skipped_rows:
-                s.add_all(
-                    SkippedRecord(run_id=run_id, books_contact_id=p.contact_id, name=p.name, email=p.address,
-                                  reason_code=str(reason), reason_message=_reason_message(reason, detail),
-                                  created_at=now)
-                    for p, reason, detail in skipped_rows
-                )
+            repo.upsert_links(s, sync_id, (
+                {"books_contact_id": p.contact_id, "email_key": p.email_key, "email": p.address,
+                 "values_hash": p.values_hash, "campaigns_status": status or "active", "in_list": True,
+                 "last_synced_at": now, "last_run_id": run_id}
+                for p, status in sent))
+            # A skipped customer keeps what Campaigns already has (in list, last sent values, and a
+            # remembered state unless this run learned a new one): those columns are not named.
+            repo.upsert_links(s, sync_id, (
+                {"books_contact_id": p.contact_id, "email_key": p.email_key, "email": p.address,
+                 "last_run_id": run_id, **({"campaigns_status": status} if status else {})}
+                for p, status in held))
+            repo.add_skipped(s, run_id, (
+                {"books_contact_id": p.contact_id, "name": p.name, "email": p.address,
+                 "reason_code": str(reason), "reason_message": _reason_message(reason, detail)}
+                for p, reason, detail in skipped_rows), now=now)
             run = s.get(Run, run_id)
             _put_counts(run, counts)
             run.checkpoint = checkpoint
