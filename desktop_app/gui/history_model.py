@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from desktop_app.gui.resources import icon
+from desktop_app.gui.table_model import Index, ListTableModel
 
 TIME, STATUS, TOTAL, ADDED, UPDATED, SKIPPED, DURATION, DETAILS = range(8)
 HEADERS = ("Sync time", "Status", "Total", "Added", "Updated", "Skipped", "Duration", "Details")
 STATUS_LABELS = {"completed": "Completed", "failed": "Failed", "cancelled": "Cancelled",
                  "deferred": "Deferred", "running": "Running", "interrupted": "Interrupted"}
-Index = QModelIndex | QPersistentModelIndex
 
 
 def format_duration(seconds: float | None) -> str:
@@ -40,35 +40,21 @@ def run_details(run) -> str:
     return f"{run.kind.capitalize()} run, {run.trigger}" if run.kind else ""
 
 
-class HistoryModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._runs: list = []
+class HistoryModel(ListTableModel):
+    headers = HEADERS
 
     def set_runs(self, runs: Sequence) -> None:
         self.beginResetModel()
-        self._runs = list(runs)
+        self._items = list(runs)
         self.endResetModel()
 
     def run_at(self, row: int):
-        return self._runs[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return self._items[row]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._runs):
+        if not self.valid_row(index):
             return None
-        run, col = self._runs[index.row()], index.column()
+        run, col = self._items[index.row()], index.column()
         c = run.counts
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (format_time(run.started_at), STATUS_LABELS.get(run.status, run.status.capitalize()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
 from desktop_app.domain.mapping import (
     BooksField,
@@ -18,18 +18,19 @@ from desktop_app.domain.mapping import (
     validate_mapping,
 )
 from desktop_app.gui.resources import icon
+from desktop_app.gui.table_model import Index, ListTableModel
 
 BOOKS, CAMPAIGNS, NEW, STATUS, REMOVE = range(5)
 HEADERS = ("Zoho Books field", "Zoho Campaigns field", "New field", "Status", "")
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class MappingModel(QAbstractTableModel):
+class MappingModel(ListTableModel):
     problems_changed = Signal()
+    headers = HEADERS
 
     def __init__(self, books_fields: Sequence[BooksField], campaigns_fields: Sequence[CampaignsField],
                  rows: Sequence[MappingRow] | None = None, parent=None) -> None:
@@ -38,14 +39,14 @@ class MappingModel(QAbstractTableModel):
         self.campaigns_fields = list(campaigns_fields)
         self._books = {f.key: f for f in self.books_fields}
         self._campaigns = {_norm(f.display_name) for f in self.campaigns_fields}
-        self._rows: list[MappingRow] = list(rows if rows is not None else default_mapping())
+        self._items: list[MappingRow] = list(rows if rows is not None else default_mapping())
         self._problems: dict[int, str] = {}
         self._revalidate(emit=False)
 
     # ------------------------------------------------------------------ public API
 
     def rows(self) -> tuple[MappingRow, ...]:
-        return tuple(self._rows)
+        return tuple(self._items)
 
     def problems(self) -> list[RowProblem]:
         return [RowProblem(i, m) for i, m in sorted(self._problems.items())]
@@ -59,55 +60,43 @@ class MappingModel(QAbstractTableModel):
 
     def new_field_allowed(self, row: int) -> bool:
         """New field is offered only when no Campaigns field has the Books field's name."""
-        r = self._rows[row]
+        r = self._items[row]
         field = self._books.get(r.books_key)
         if field is None or r.locked:
             return False
         return _norm(new_field_name(field)) not in self._campaigns and _norm(field.label) not in self._campaigns
 
     def add_row(self) -> int:
-        used = {r.books_key for r in self._rows}
+        used = {r.books_key for r in self._items}
         key = next((f.key for f in self.books_fields if f.key not in used), "")
-        at = len(self._rows)
+        at = len(self._items)
         self.beginInsertRows(QModelIndex(), at, at)
-        self._rows.append(MappingRow(key, ""))
+        self._items.append(MappingRow(key, ""))
         self.endInsertRows()
         self._revalidate()
         return at
 
     def remove_row(self, row: int) -> bool:
-        if not 0 <= row < len(self._rows) or self._rows[row].locked:
+        if not 0 <= row < len(self._items) or self._items[row].locked:
             return False
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
+        del self._items[row]
         self.endRemoveRows()
         self._revalidate()
         return True
 
     def set_rows(self, rows: Sequence[MappingRow]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self._items = list(rows)
         self.endResetModel()
         self._revalidate()
 
     # ------------------------------------------------------------------ Qt model
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not self.valid_row(index):
             return None
-        row, col = self._rows[index.row()], index.column()
+        row, col = self._items[index.row()], index.column()
         problem = self._problems.get(index.row())
         display = role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
         if col == BOOKS:
@@ -146,7 +135,7 @@ class MappingModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        row = self._rows[index.row()]
+        row = self._items[index.row()]
         if row.locked:
             return base
         col = index.column()
@@ -163,7 +152,7 @@ class MappingModel(QAbstractTableModel):
         if not index.isValid() or not (self.flags(index) & Qt.ItemFlag.ItemIsEnabled):
             return False
         r, col = index.row(), index.column()
-        row = self._rows[r]
+        row = self._items[r]
         if row.locked:
             return False
         if col == BOOKS and role == Qt.ItemDataRole.EditRole:
@@ -186,7 +175,7 @@ class MappingModel(QAbstractTableModel):
             row = replace(row, new_field=ticked, campaigns_field=name)
         else:
             return False
-        self._rows[r] = row
+        self._items[r] = row
         self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1))
         self._revalidate()
         return True
@@ -198,13 +187,13 @@ class MappingModel(QAbstractTableModel):
         return _norm(new_field_name(field)) not in self._campaigns and _norm(field.label) not in self._campaigns
 
     def _revalidate(self, emit: bool = True) -> None:
-        found = validate_mapping(self._rows, self.books_fields, self.campaigns_fields)
+        found = validate_mapping(self._items, self.books_fields, self.campaigns_fields)
         problems: dict[int, str] = {}
         for p in found:
             problems.setdefault(p.row, p.message)
         changed = problems != self._problems
         self._problems = problems
-        if emit and changed and self._rows:
-            self.dataChanged.emit(self.index(0, STATUS), self.index(len(self._rows) - 1, STATUS))
+        if emit and changed and self._items:
+            self.dataChanged.emit(self.index(0, STATUS), self.index(len(self._items) - 1, STATUS))
         if emit:
             self.problems_changed.emit()
