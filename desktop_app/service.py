@@ -152,10 +152,6 @@ log = logging.getLogger(__name__)
 SANDBOX_LIMITS = "scale=20"
 
 
-def _access_cache_name(secret_key: str) -> str:
-    return f"{secret_key}.access"
-
-
 class AppService:
     def __init__(self, paths: config.AppPaths | None = None, *, secrets: SecretStore | None = None,
                  env: dict[str, str] | None = None, limiter: Limiter | None = None) -> None:
@@ -315,12 +311,12 @@ class AppService:
                 "Both must be registered under the same email address; sign in with the owner's account.",
                 title="Different account owners")
         client_id = signed_in.oauth.client_id
-        secret_key = f"zoho-refresh-{pending.kind}-{org.org_id}"
+        secret_key = session.refresh_token_name(pending.kind, org.org_id)
         self.secrets.set(secret_key, signed_in.refresh_token)
         if signed_in.tokens.token_set is not None:
             self._cache_access(secret_key, signed_in.tokens.token_set)
         if pending.kind == "zoho":
-            self.secrets.set(f"zoho-client-secret-{client_id}", pending.client_secret)
+            self.secrets.set(session.client_secret_name(client_id), pending.client_secret)
         _, campaigns = signed_in.clients(str(org.org_id), pending.limiter)
         gdpr = bool(campaigns.gdpr_enabled())
         endpoints = signed_in.endpoints
@@ -340,7 +336,7 @@ class AppService:
     def _cache_access(self, secret_key: str, tokens) -> None:
         """Keep the access token (a secret: keyring/0600 file only) so each CLI call needs no refresh."""
         try:
-            self.secrets.set(_access_cache_name(secret_key), json.dumps(
+            self.secrets.set(session.access_token_name(secret_key), json.dumps(
                 {"access_token": tokens.access_token, "api_domain": tokens.api_domain,
                  "expires_at": tokens.expires_at, "accounts_server": tokens.accounts_server}))
         except Exception:  # the cache is an optimisation only
@@ -361,21 +357,16 @@ class AppService:
             if conn.kind == "sandbox":
                 secret = config.SANDBOX_CLIENT_SECRET
             else:
-                secret = self.secrets.get(f"zoho-client-secret-{conn.client_id}") or \
+                secret = self.secrets.get(session.client_secret_name(conn.client_id)) or \
                     (self.env or {}).get(config.ENV_CLIENT_SECRET, "")
             oauth = auth.OAuthClient(endpoints.accounts, conn.client_id, secret)
             initial = self._cached_access(conn.secret_key, refresh)
             secret_key = conn.secret_key
-
-            class _CachingManager(auth.TokenManager):
-                def _refresh_locked(inner):
-                    fresh = super()._refresh_locked()
-                    self._cache_access(secret_key, fresh)
-                    return fresh
-
-            manager = _CachingManager(oauth, refresh, initial=initial)
             limiter = self._limiter or (self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox"
                                         else Limiter())
+            # One limiter for API calls and token refreshes, so both survive the process (usage file).
+            manager = auth.TokenManager(oauth, refresh, initial=initial, limiter=limiter,
+                                        on_refresh=lambda fresh: self._cache_access(secret_key, fresh))
             limiter.restore(self._load_usage())
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
             self._clients = (books, campaigns, limiter)
@@ -403,7 +394,7 @@ class AppService:
             log.warning("could not save API usage: %s", exc)
 
     def _cached_access(self, secret_key: str, refresh_token: str):
-        raw = self.secrets.get(_access_cache_name(secret_key))
+        raw = self.secrets.get(session.access_token_name(secret_key))
         if not raw:
             return None
         try:
@@ -659,12 +650,12 @@ class AppService:
                 endpoints = (self._endpoints("sandbox", None) if conn.kind == "sandbox"
                              else config.Endpoints(conn.accounts_url, conn.books_url, conn.campaigns_url))
                 secret = (config.SANDBOX_CLIENT_SECRET if conn.kind == "sandbox" else
-                          self.secrets.get(f"zoho-client-secret-{conn.client_id}") or "")
+                          self.secrets.get(session.client_secret_name(conn.client_id)) or "")
                 auth.OAuthClient(endpoints.accounts, conn.client_id, secret).revoke(refresh)
             except ZohoError as exc:  # revoked already, or offline: deleting locally still disables
                 log.warning("revoking the refresh token failed: %s", exc.title)
-        for name in (conn.secret_key, _access_cache_name(conn.secret_key),
-                     f"zoho-client-secret-{conn.client_id}"):
+        for name in (conn.secret_key, session.access_token_name(conn.secret_key),
+                     session.client_secret_name(conn.client_id)):
             self.secrets.delete(name)
         with self.db.session() as s:
             if delete_history:

@@ -370,8 +370,10 @@ class TokenManager:
     def __init__(self, oauth: OAuthClient, refresh_token: str, *, clock: Callable[[], float] = time.time,
                  limiter: Limiter | None = None, initial: TokenSet | None = None,
                  early: float = REFRESH_EARLY, max_wait: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_refresh: Callable[[TokenSet], None] | None = None) -> None:
         self.oauth = oauth
+        self.on_refresh = on_refresh  # e.g. keep the new access token for the next process
         self._refresh_token = refresh_token
         self.clock = clock
         self.limiter = limiter or Limiter()
@@ -422,4 +424,9 @@ class TokenManager:
         self.refreshes += 1
         fresh = self.oauth.refresh(self._refresh_token)
         self._current = replace(fresh, refresh_token=self._refresh_token)
+        if self.on_refresh is not None:
+            try:
+                self.on_refresh(self._current)
+            except Exception:  # a cache that cannot be written must not break the call
+                log.warning("storing the refreshed access token failed")
         return self._current

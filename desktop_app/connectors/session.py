@@ -10,25 +10,21 @@ from desktop_app.connectors.books import BooksClient, books_family
 from desktop_app.connectors.campaigns import CampaignsClient, campaigns_family
 from desktop_app.connectors.http import HttpService, TokenProvider
 from desktop_app.connectors.limiter import Limiter
-from desktop_app.connectors.secrets import SecretStore
-from desktop_app.domain.limits import parse_limits_mode
 
-REFRESH_TOKEN_SECRET = "refresh_token"
-CLIENT_SECRET_SECRET = "client_secret"
+# Names of a connection's entries in the secret store (the database keeps only the name).
 
 
-def secret_name(kind: str, connection_id: object) -> str:
-    """Keyring entry name of one connection's secret (e.g. ``refresh_token/3``)."""
-    return f"{kind}/{connection_id}"
+def refresh_token_name(kind: str, org_id: str) -> str:
+    return f"zoho-refresh-{kind}-{org_id}"
 
 
-def limiter_for(limits: str = "on", *, books_plan: str | None = None) -> Limiter:
-    """A limiter from a limits mode (``on`` | ``off`` | ``scale=K``, as the Sandbox's config)."""
-    enabled, scale = parse_limits_mode(limits)
-    limiter = Limiter(scale=scale, enabled=enabled)
-    if books_plan:
-        limiter.set_books_plan(books_plan)
-    return limiter
+def access_token_name(refresh_name: str) -> str:
+    """The cached access token beside a refresh token (so each CLI call needs no refresh)."""
+    return f"{refresh_name}.access"
+
+
+def client_secret_name(client_id: str) -> str:
+    return f"zoho-client-secret-{client_id}"
 
 
 def build_clients(endpoints: config.Endpoints, org_id: str, tokens: TokenProvider, *,
@@ -96,17 +92,3 @@ def _connection(endpoints: config.Endpoints, oauth: OAuthClient, token_set: Toke
     tokens = TokenManager(oauth, token_set.refresh_token, initial=token_set, limiter=limiter)
     email = oauth.user_email(tokens.access_token())
     return Connection(endpoints, oauth, tokens, email)
-
-
-def restore(endpoints: config.Endpoints, client_id: str, client_secret: str, refresh_token: str, *,
-            limiter: Limiter | None = None) -> TokenManager:
-    """A token manager from stored secrets (the next access token comes from a refresh)."""
-    return TokenManager(OAuthClient(endpoints.accounts, client_id, client_secret), refresh_token,
-                        limiter=limiter)
-
-
-def store_secrets(store: SecretStore, connection_id: object, refresh_token: str,
-                  client_secret: str | None = None) -> None:
-    store.set(secret_name(REFRESH_TOKEN_SECRET, connection_id), refresh_token)
-    if client_secret:
-        store.set(secret_name(CLIENT_SECRET_SECRET, connection_id), client_secret)

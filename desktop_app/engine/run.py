@@ -19,7 +19,7 @@ resume time; the next run continues from the checkpoint); expired sign-in or an 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,7 @@ from desktop_app.connectors.errors import (
     ZohoError,
 )
 from desktop_app.domain.counts import RunCounts
-from desktop_app.domain.mapping import BOOKS_STANDARD_FIELDS, MappingRow, books_field
+from desktop_app.domain.mapping import books_field
 from desktop_app.domain.skips import SkipReason
 from desktop_app.engine.plan import Action, Planned, plan_customer
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
@@ -408,7 +408,3 @@ class _Ref:
 def _other_owner(owners: dict[str, str], key: str | None, contact_id: str) -> str | None:
     owner = owners.get(key or "")
     return owner if owner and owner != contact_id else None
-
-
-__all__: Iterable[str] = ("BOOKS_STANDARD_FIELDS", "MappingRow", "NoSyncConfigured", "RunOutcome",
-                          "SyncRun")

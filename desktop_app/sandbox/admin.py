@@ -30,6 +30,9 @@ CONFIG_KEYS = (
     "second_org",
     "timeout_seconds",
 )
+# Knobs kept in the state file; the others (latency, limits, timeout) live with the running server.
+RUNTIME_KEYS = ("latency_ms", "limits", "timeout_seconds")
+STATE_KEYS = tuple(k for k in CONFIG_KEYS if k not in RUNTIME_KEYS)
 _CUSTOMER = re.compile(r"^/_sandbox/customers/([0-9]+)$")
 _LIST = re.compile(r"^/_sandbox/lists/([^/]+)/contacts$")
 
@@ -135,19 +138,7 @@ class Admin:
             app.latency_ms = float(data["latency_ms"])
         if "timeout_seconds" in data:
             app.faults.timeout_seconds = float(data["timeout_seconds"])
-        stored = {
-            k: data[k]
-            for k in (
-                "owner_email",
-                "campaigns_owner_email",
-                "gdpr",
-                "plan_contact_limit",
-                "books_plan",
-                "time_zone",
-                "second_org",
-            )
-            if k in data
-        }
+        stored = {k: data[k] for k in STATE_KEYS if k in data}
         if "time_zone" in stored:
             from zoneinfo import ZoneInfo
 
