@@ -13,7 +13,6 @@ import requests
 from desktop_app import config
 from desktop_app.connectors.auth import (
     LoopbackReceiver,
-    OAuthClient,
     TokenManager,
     sign_in_auto_approve,
     sign_in_with_code,
@@ -21,18 +20,13 @@ from desktop_app.connectors.auth import (
 from desktop_app.connectors.errors import AuthError, AuthExpired, RateLimited
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.connectors.secrets import SecretStore
-from desktop_app.connectors.session import build_clients, connect_sandbox, store_secrets
-
-
-def admin(sandbox, method: str, path: str, body: dict | None = None) -> dict:
-    """The Sandbox admin API exactly as docs/wire-contract.md describes it."""
-    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=30)
-    resp.raise_for_status()
-    return resp.json() if resp.content else {}
-
-
-def oauth_for(sandbox, secret: str = config.SANDBOX_CLIENT_SECRET) -> OAuthClient:
-    return OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, secret)
+from desktop_app.connectors.session import (
+    build_clients,
+    client_secret_name,
+    connect_sandbox,
+    refresh_token_name,
+)
+from tests.integration.connector_helpers import admin, oauth_for
 
 
 def test_full_browser_flow_headless(sandbox):
@@ -190,8 +184,9 @@ def test_no_secret_in_logs_or_databases(sandbox, app_home, monkeypatch):
         store = SecretStore(paths, backend=keyring.backends.fail.Keyring())
         oauth = oauth_for(sandbox)
         first = sign_in_auto_approve(oauth)
-        store_secrets(store, 1, first.refresh_token, config.SANDBOX_CLIENT_SECRET)
-        tokens = TokenManager(oauth, store.get("refresh_token/1"), initial=first)
+        store.set(refresh_token_name("sandbox", "1"), first.refresh_token)
+        store.set(client_secret_name(config.SANDBOX_CLIENT_ID), config.SANDBOX_CLIENT_SECRET)
+        tokens = TokenManager(oauth, store.get(refresh_token_name("sandbox", "1")), initial=first)
         books, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=Limiter(enabled=False))
         books.org_id = books.organizations()[0].org_id
         next(iter(books.iter_customer_pages()))

@@ -6,32 +6,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 
-from desktop_app import config
-from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
 from desktop_app.connectors.books import BooksClient, parse_time
 from desktop_app.connectors.errors import ApiError
 from desktop_app.connectors.limiter import Limiter
-from desktop_app.connectors.session import build_clients
+from tests.integration.connector_helpers import admin, sandbox_clients
 
 IST = timezone(timedelta(hours=5, minutes=30))
 PST = timezone(timedelta(hours=-8))
 
 
-def admin(sandbox, method: str, path: str, body: dict | None = None):
-    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
-    resp.raise_for_status()
-    return resp.json() if resp.content else {}
-
-
 def books_for(sandbox, limiter: Limiter | None = None) -> BooksClient:
-    oauth = OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
-    first = sign_in_auto_approve(oauth)
-    tokens = TokenManager(oauth, first.refresh_token, initial=first)
-    books, _ = build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False))
-    books.org_id = books.organizations()[0].org_id
-    return books
+    return sandbox_clients(sandbox, limiter)[0]
 
 
 def test_organizations(sandbox):

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
-from desktop_app import config
-from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
 from desktop_app.connectors.campaigns import CampaignsClient, SubscribeRefused
 from desktop_app.connectors.errors import ApiError
 from desktop_app.connectors.limiter import Limiter
-from desktop_app.connectors.session import build_clients
 from desktop_app.domain.mapping import FieldType
 from desktop_app.domain.skips import SkipReason
-
-
-def admin(sandbox, method: str, path: str, body: dict | None = None):
-    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
-    resp.raise_for_status()
-    return resp.json() if resp.content else {}
+from tests.integration.connector_helpers import admin, sandbox_clients
 
 
 def campaigns_for(sandbox, limiter: Limiter | None = None) -> CampaignsClient:
-    oauth = OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
-    first = sign_in_auto_approve(oauth)
-    tokens = TokenManager(oauth, first.refresh_token, initial=first)
-    return build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False))[1]
+    return sandbox_clients(sandbox, limiter, with_org=False)[1]
 
 
 def list_contacts(sandbox, key: str) -> list[dict]:

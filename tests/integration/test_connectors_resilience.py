@@ -7,29 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from desktop_app import config
-from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
 from desktop_app.connectors.errors import DailyCapReached, Locked, Unavailable
 from desktop_app.connectors.limiter import Limiter
-from desktop_app.connectors.session import build_clients
+from tests.integration.connector_helpers import admin, sandbox_clients
 
 BURST = 2000
 SCALE = 30  # Campaigns' listsubscribe window: 500 per 60/30 = 2 s; 2,000 subscribes take ~9 s
 
 
-def admin(sandbox, method: str, path: str, body: dict | None = None):
-    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
-    resp.raise_for_status()
-    return resp.json() if resp.content else {}
-
 
 def clients(sandbox, limiter: Limiter | None = None, retries: int = 4):
-    oauth = OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
-    first = sign_in_auto_approve(oauth)
-    tokens = TokenManager(oauth, first.refresh_token, initial=first)
-    books, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False),
-                                     timeout=(2, 1), retries=retries)
-    books.org_id = books.organizations()[0].org_id
+    books, campaigns, tokens = sandbox_clients(sandbox, limiter, timeout=(2, 1), retries=retries)
     for http in (books.http, campaigns.http):
         http.backoff_base, http.backoff_cap = 0.01, 0.05  # fast tests; the policy is the same
     return books, campaigns, tokens

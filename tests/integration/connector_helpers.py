@@ -1,0 +1,33 @@
+"""Helpers of the connector tests: the Sandbox admin API raw, and signed-in clients."""
+
+from __future__ import annotations
+
+import requests
+
+from desktop_app import config
+from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
+from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.session import build_clients
+
+
+def admin(sandbox, method: str, path: str, body: dict | None = None) -> dict:
+    """The Sandbox admin API exactly as docs/wire-contract.md describes it."""
+    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
+    resp.raise_for_status()
+    return resp.json() if resp.content else {}
+
+
+def oauth_for(sandbox, secret: str = config.SANDBOX_CLIENT_SECRET) -> OAuthClient:
+    return OAuthClient(sandbox.endpoints.accounts, config.SANDBOX_CLIENT_ID, secret)
+
+
+def sandbox_clients(sandbox, limiter: Limiter | None = None, *, with_org: bool = True, **build):
+    """(books, campaigns, tokens) signed in to the Sandbox; ``with_org`` picks its organization."""
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    books, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=limiter or Limiter(enabled=False),
+                                     **build)
+    if with_org:
+        books.org_id = books.organizations()[0].org_id
+    return books, campaigns, tokens
