@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -48,9 +49,14 @@ class SandboxAdmin:
         return self._call("GET", "stats")
 
     def config(self, **settings: Any) -> dict:
-        """Change settings (latency_ms, limits, owner_email, campaigns_owner_email, gdpr, plan_contact_limit,
-        books_plan, time_zone, second_org, timeout_seconds); with none, read them."""
+        """Change settings; with none, read them. Knobs: contract ("strict" | "lenient"),
+        consent_fields (bool), dead_token_code ("1007" | "401" | None = by contract), expires_in_ms
+        (bool), latency_ms, limits ("on" | "off" | "scale=K"), owner_email, campaigns_owner_email,
+        plan_contact_limit, books_plan (any plan name), time_zone, second_org, timeout_seconds.
+        Unknown keys or values are refused (SandboxAdminError)."""
         return self._call("POST", "config", settings) if settings else self._call("GET", "config")
+
+    configure = config
 
     def faults(
         self,
@@ -115,8 +121,27 @@ class SandboxAdmin:
     def expire_tokens(self) -> int:
         return int(self._call("POST", "expire-tokens")["expired"])
 
-    def selfclient_code(self) -> str:
-        return str(self._call("POST", "selfclient/code")["code"])
+    def selfclient_code(self, scopes: str | Iterable[str] | None = None) -> str:
+        """A Self Client grant code; ``scopes`` (comma-separated or a list) default to the app's four."""
+        body = {} if scopes is None else {"scopes": scopes if isinstance(scopes, str) else ",".join(scopes)}
+        return str(self._call("POST", "selfclient/code", body)["code"])
+
+    # ------------------------------------------------------------------ signup-form (double opt-in) lists
+
+    def pending(self, listkey: str) -> list[dict]:
+        """Confirmations sent on a signup-form list and not clicked yet."""
+        return self._call("GET", f"lists/{listkey}/pending")["pending"]
+
+    def confirm(self, listkey: str, email: str | None = None, *, all: bool = False) -> list[str]:
+        """The contact (or every pending contact, ``all=True``) clicks the confirmation link and joins."""
+        if (email is None) == (not all):
+            raise ValueError("give an email or all=True")
+        body: dict[str, Any] = {"all": True} if all else {"email": email}
+        return self._call("POST", f"lists/{listkey}/confirm", body)["confirmed"]
+
+    def set_signup_form(self, listkey: str, on: bool) -> dict:
+        """Give a list a signup form (double opt-in) or take it away."""
+        return self._call("PATCH", f"lists/{listkey}", {"signup_form": on})
 
     def reset(self, customers: int | None = None, seed: int | None = None) -> dict:
         body = {k: v for k, v in (("customers", customers), ("seed", seed)) if v is not None}

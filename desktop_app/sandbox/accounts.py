@@ -1,8 +1,10 @@
 """Zoho Accounts, as the Sandbox plays it: authorization code + PKCE, tokens, revoke, user info.
 
 Grant codes live in memory (2 minutes, single use). Tokens are random; only their SHA-256 hashes
-are stored, so the state file holds nothing a client could reuse. Errors follow Zoho: the token
-endpoint answers HTTP 200 with ``{"error": …}``; a bad authorization request gets an HTML page.
+are stored, so the state file holds nothing a client could reuse. Each token keeps the scopes its
+grant gave (the ``scope`` of /oauth/v2/auth, or a Self Client code's ``scopes``); every API checks
+them. Errors follow Zoho: the token endpoint answers HTTP 200 with ``{"error": …}``; a bad
+authorization request gets an HTML page.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from desktop_app.config import REDIRECT_PORTS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, redirect_uri
+from desktop_app.sandbox import contract
 from desktop_app.sandbox.http import Answer, Request, html_answer, json_answer, redirect
 from desktop_app.sandbox.limits import Limiter
 from desktop_app.sandbox.state import State
@@ -45,6 +48,7 @@ class _Code:
     redirect_uri: str | None  # None for Self Client codes
     challenge: str | None
     expires: float
+    scopes: str = ",".join(contract.DEFAULT_SCOPES)
 
 
 class Accounts:
@@ -54,27 +58,31 @@ class Accounts:
         self.base_url = base_url
         self._codes: dict[str, _Code] = {}
         self._lock = threading.Lock()
-        self._token_cache: dict[str, float] = {}  # access-token hash → expires_at (valid ones)
+        # access-token hash → (expires_at, granted scopes) for valid ones
+        self._token_cache: dict[str, tuple[float, frozenset[str] | None]] = {}
 
     # ------------------------------------------------------------------ token checks for the APIs
 
-    def check_token(self, token: str | None) -> str:
-        """'ok', 'expired' or 'invalid' for an access token."""
+    def check_token(self, token: str | None, needed: tuple[str, ...] = ()) -> str:
+        """'ok', 'expired', 'invalid' or 'scope' (valid, but granted none of ``needed``)."""
         if not token:
             return "invalid"
         h = _hash(token)
-        expires = self._token_cache.get(h)
-        if expires is None:
+        cached = self._token_cache.get(h)
+        if cached is None:
             with self.state.read() as db:
                 row = db.execute(
-                    "SELECT expires_at, revoked FROM tokens WHERE token_hash=? AND kind='access'", (h,)
+                    "SELECT expires_at, revoked, scopes FROM tokens WHERE token_hash=? AND kind='access'", (h,)
                 ).fetchone()
             if row is None or row["revoked"]:
                 return "invalid"
-            expires = row["expires_at"] or 0.0
-            if expires > time.time():
-                self._token_cache[h] = expires
-        return "ok" if expires > time.time() else "expired"
+            cached = (row["expires_at"] or 0.0, contract.granted(row["scopes"]))
+            if cached[0] > time.time():
+                self._token_cache[h] = cached
+        expires, scopes = cached
+        if expires <= time.time():
+            return "expired"
+        return "ok" if not needed or contract.allows(scopes, needed) else "scope"
 
     def expire_all(self) -> int:
         with self.state.tx() as db:
@@ -82,10 +90,12 @@ class Accounts:
         self._token_cache.clear()
         return n
 
-    def selfclient_code(self) -> str:
+    def selfclient_code(self, scopes: str | None = None) -> str:
+        """A Self Client grant code for ``scopes`` (comma-separated; default: the app's four)."""
+        granted = contract.parse_scopes(scopes) if scopes is not None else ",".join(contract.DEFAULT_SCOPES)
         code = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
         with self._lock:
-            self._codes[code] = _Code(SANDBOX_CLIENT_ID, None, None, time.time() + 3 * 60)
+            self._codes[code] = _Code(SANDBOX_CLIENT_ID, None, None, time.time() + 3 * 60, granted)
         return code
 
     # ------------------------------------------------------------------ endpoints
@@ -108,7 +118,7 @@ class Accounts:
             return html_answer(400, "error=invalid_client: unknown client_id")
         if p.get("redirect_uri") not in REGISTERED_REDIRECTS:
             return json_answer(200, {"error": "invalid_redirect_uri"})
-        if p.get("response_type") != "code" or not p.get("scope"):
+        if p.get("response_type") != "code" or not p.get("scope", "").replace(",", "").strip():
             return html_answer(400, "error=invalid_request: response_type=code and scope are required")
         if not p.get("code_challenge") or p.get("code_challenge_method") != "S256":
             return html_answer(400, "error=invalid_request: PKCE with code_challenge_method=S256 is required")
@@ -117,7 +127,11 @@ class Accounts:
             now = time.time()
             self._codes = {k: v for k, v in self._codes.items() if v.expires > now}
             self._codes[code] = _Code(
-                SANDBOX_CLIENT_ID, p["redirect_uri"], p["code_challenge"], now + CODE_SECONDS
+                SANDBOX_CLIENT_ID,
+                p["redirect_uri"],
+                p["code_challenge"],
+                now + CODE_SECONDS,
+                contract.parse_scopes(p["scope"]),
             )
         query = {"code": code}
         if "state" in p:
@@ -167,17 +181,18 @@ class Accounts:
         refresh, access = _new_token(), _new_token()
         with self.state.tx() as db:
             db.execute(
-                "INSERT INTO tokens (token_hash, kind, client_id) VALUES (?, 'refresh', ?)",
-                (_hash(refresh), grant.client_id),
+                "INSERT INTO tokens (token_hash, kind, client_id, scopes) VALUES (?, 'refresh', ?, ?)",
+                (_hash(refresh), grant.client_id, grant.scopes),
             )
-            self._store_access(db, access, _hash(refresh), grant.client_id)
+            self._store_access(db, access, _hash(refresh), grant.client_id, grant.scopes)
         return json_answer(200, {"access_token": access, "refresh_token": refresh, **self._token_tail()})
 
     def _refresh_grant(self, p: dict[str, str]) -> Answer:
         refresh_hash = _hash(p.get("refresh_token", ""))
         with self.state.read() as db:
             row = db.execute(
-                "SELECT client_id, revoked FROM tokens WHERE token_hash=? AND kind='refresh'", (refresh_hash,)
+                "SELECT client_id, revoked, scopes FROM tokens WHERE token_hash=? AND kind='refresh'",
+                (refresh_hash,),
             ).fetchone()
         if row is None or row["revoked"]:
             return json_answer(200, {"error": "invalid_code"})
@@ -186,21 +201,28 @@ class Accounts:
             return denied
         access = _new_token()
         with self.state.tx() as db:
-            self._store_access(db, access, refresh_hash, row["client_id"])
+            self._store_access(db, access, refresh_hash, row["client_id"], row["scopes"])
         return json_answer(200, {"access_token": access, **self._token_tail()})
 
-    def _store_access(self, db, access: str, refresh_hash: str, client_id: str) -> None:
+    def _store_access(self, db, access: str, refresh_hash: str, client_id: str, scopes: str | None) -> None:
         db.execute(
-            "INSERT INTO tokens (token_hash, kind, refresh_hash, client_id, expires_at)"
-            " VALUES (?, 'access', ?, ?, ?)",
-            (_hash(access), refresh_hash, client_id, time.time() + ACCESS_TOKEN_SECONDS),
+            "INSERT INTO tokens (token_hash, kind, refresh_hash, client_id, expires_at, scopes)"
+            " VALUES (?, 'access', ?, ?, ?, ?)",
+            (_hash(access), refresh_hash, client_id, time.time() + ACCESS_TOKEN_SECONDS, scopes),
         )
 
     def _token_tail(self) -> dict:
-        return {"api_domain": self.base_url(), "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS}
+        """Never the granted scopes. ``expires_in`` in seconds, as documented; with the
+        ``expires_in_ms`` knob, as Zoho Writer answers: milliseconds plus ``expires_in_sec``."""
+        tail = {"api_domain": self.base_url(), "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS}
+        if self.state.settings()["expires_in_ms"]:
+            tail.update({"expires_in": ACCESS_TOKEN_SECONDS * 1000, "expires_in_sec": ACCESS_TOKEN_SECONDS})
+        return tail
 
     def _revoke(self, req: Request) -> Answer:
-        h = _hash(req.params.get("token", ""))
+        # Documented: POST /oauth/v2/token/revoke?token=… — strict reads the query string only.
+        source = req.query if contract.is_strict(self.state.settings()) else req.params
+        h = _hash(source.get("token", ""))
         with self.state.tx() as db:
             n = db.execute("UPDATE tokens SET revoked=1 WHERE token_hash=?", (h,)).rowcount
             db.execute("UPDATE tokens SET revoked=1 WHERE refresh_hash=?", (h,))
@@ -210,7 +232,7 @@ class Accounts:
         return json_answer(200, {"status": "success"})
 
     def _user_info(self, req: Request) -> Answer:
-        verdict = self.check_token(req.token)
+        verdict = self.check_token(req.token, contract.PROFILE)
         if verdict != "ok":
             return json_answer(401, {"error": "invalid_token"})
         # The signed-in user is the Campaigns account's owner (Campaigns accounts are per user); the

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from desktop_app.domain.limits import BOOKS_DAILY_CAP_BY_PLAN, parse_limits_mode
+from desktop_app.domain.limits import parse_limits_mode
+from desktop_app.sandbox import contract
 from desktop_app.sandbox import customers as cust
 from desktop_app.sandbox.faults import parse_rule
 from desktop_app.sandbox.http import Answer, Request, json_answer
@@ -19,11 +20,14 @@ if TYPE_CHECKING:
     from desktop_app.sandbox.app import SandboxApp
 
 CONFIG_KEYS = (
+    "contract",
+    "consent_fields",
+    "dead_token_code",
+    "expires_in_ms",
     "latency_ms",
     "limits",
     "owner_email",
     "campaigns_owner_email",
-    "gdpr",
     "plan_contact_limit",
     "books_plan",
     "time_zone",
@@ -34,7 +38,8 @@ CONFIG_KEYS = (
 RUNTIME_KEYS = ("latency_ms", "limits", "timeout_seconds")
 STATE_KEYS = tuple(k for k in CONFIG_KEYS if k not in RUNTIME_KEYS)
 _CUSTOMER = re.compile(r"^/_sandbox/customers/([0-9]+)$")
-_LIST = re.compile(r"^/_sandbox/lists/([^/]+)/contacts$")
+_LIST = re.compile(r"^/_sandbox/lists/([^/]+)(?:/(contacts|pending|confirm))?$")
+LEGACY_KEYS = {"gdpr": "consent_fields"}  # the old knob's name, still accepted
 
 
 def bad(message: str) -> Answer:
@@ -97,8 +102,10 @@ class Admin:
             if not isinstance(changes, int) or changes < 0:
                 return bad("changes must be a non-negative integer")
             return json_answer(200, {"changed": cust.simulate(state, changes)})
-        if (match := _LIST.match(path)) is not None and m == "GET":
-            return json_answer(200, {"contacts": cust.list_contacts(state, match.group(1))})
+        if (match := _LIST.match(path)) is not None:
+            answer = self._list_call(m, match.group(1), match.group(2), data)
+            if answer is not None:
+                return answer
         if path == "/_sandbox/campaigns/contacts" and m == "POST":
             result = cust.set_contact_status(
                 state, str(data.get("email") or ""), str(data.get("status") or ""), data.get("listkey")
@@ -108,7 +115,10 @@ class Admin:
         if path == "/_sandbox/expire-tokens" and m == "POST":
             return json_answer(200, {"expired": app.accounts.expire_all()})
         if path == "/_sandbox/selfclient/code" and m == "POST":
-            return json_answer(200, {"code": app.accounts.selfclient_code()})
+            scopes = data.get("scopes")
+            if scopes is not None and not isinstance(scopes, str):
+                return bad('scopes must be a comma-separated string, e.g. "ZohoCampaigns.contact.READ"')
+            return json_answer(200, {"code": app.accounts.selfclient_code(scopes)})
         if path == "/_sandbox/reset" and m == "POST":
             old = state.meta("seed_params") or {}
             params = SeedParams(
@@ -120,15 +130,49 @@ class Admin:
             return json_answer(200, {"reset": True, "customers": params.customers, "seed": params.seed})
         return json_answer(404, {"error": f"no admin call {m} {path}"}, code="404")
 
+    def _list_call(self, method: str, listkey: str, action: str | None, data: dict) -> Answer | None:
+        state = self.app.state
+        if action == "contacts" and method == "GET":
+            return json_answer(200, {"contacts": cust.list_contacts(state, listkey)})
+        if action == "pending" and method == "GET":
+            return json_answer(200, {"pending": cust.list_pending(state, listkey)})
+        if action == "confirm" and method == "POST":
+            if data.get("all") is True:
+                email = None
+            elif isinstance(data.get("email"), str) and data["email"].strip():
+                email = data["email"]
+            else:
+                raise ValueError('give {"email": "<address>"} or {"all": true}')
+            confirmed = self.app.campaigns.writer.confirm(listkey, email)
+            return json_answer(200, {"confirmed": confirmed})
+        if action is None and method == "PATCH":
+            if set(data) != {"signup_form"} or not isinstance(data["signup_form"], bool):
+                raise ValueError('give {"signup_form": true|false}')
+            return json_answer(200, cust.set_signup_form(state, listkey, data["signup_form"]))
+        return None
+
     def _config(self, data: dict) -> dict:
+        data = {LEGACY_KEYS.get(k, k): v for k, v in data.items()}
         unknown = sorted(set(data) - set(CONFIG_KEYS))
         if unknown:
             raise ValueError(f"unknown setting {unknown[0]!r}; known: {', '.join(CONFIG_KEYS)}")
         app = self.app
         if "limits" in data:
             parse_limits_mode(str(data["limits"]))
-        if "books_plan" in data and str(data["books_plan"]).lower() not in BOOKS_DAILY_CAP_BY_PLAN:
-            raise ValueError(f"books_plan must be one of {', '.join(BOOKS_DAILY_CAP_BY_PLAN)}")
+        if "contract" in data and data["contract"] not in contract.CONTRACTS:
+            raise ValueError("contract must be strict or lenient")
+        if "dead_token_code" in data:
+            code = data["dead_token_code"]
+            data["dead_token_code"] = None if code is None else str(code)
+            if data["dead_token_code"] not in (None, *contract.DEAD_TOKEN_CODES):
+                raise ValueError('dead_token_code must be "1007", "401" or null (by contract)')
+        for key in ("consent_fields", "expires_in_ms", "second_org"):
+            if key in data and not isinstance(data[key], bool):
+                raise ValueError(f"{key} must be true or false")
+        if "books_plan" in data and (
+            not isinstance(data["books_plan"], str) or not data["books_plan"].strip() or len(data["books_plan"]) > 60
+        ):
+            raise ValueError("books_plan must be a plan name (any text, e.g. premium or Ultra Enterprise 2027)")
         for key in ("latency_ms", "plan_contact_limit", "timeout_seconds"):
             if key in data and (not isinstance(data[key], int | float) or data[key] < 0):
                 raise ValueError(f"{key} must be a non-negative number")

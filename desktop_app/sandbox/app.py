@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from desktop_app.domain.limits import CAMPAIGNS_PATH_FAMILY, LIMITS
 from desktop_app.sandbox import books as books_mod
 from desktop_app.sandbox import campaigns as camp_mod
+from desktop_app.sandbox import contract
 from desktop_app.sandbox.accounts import Accounts
 from desktop_app.sandbox.admin import Admin
 from desktop_app.sandbox.books import Books
@@ -37,6 +38,13 @@ def service_of(path: str) -> str | None:
     if path.startswith(camp_mod.CAMPAIGNS_PREFIX):
         return "campaigns"
     return None
+
+
+def parse_query(query: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+        params.setdefault(key, value)
+    return params
 
 
 def parse_params(query: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
@@ -115,7 +123,7 @@ class SandboxApp:
         params: dict[str, str] = {}
         try:
             params = parse_params(parts.query, headers, body)
-            req = Request(method, path, params, headers, body, n)
+            req = Request(method, path, params, headers, body, n, parse_query(parts.query))
             if service == "admin":
                 answer = self.admin.handle(req)
             elif service is None:
@@ -145,7 +153,7 @@ class SandboxApp:
             self._pause()
         if service == "accounts":
             return self.accounts.handle(req)
-        if self.accounts.check_token(req.token) != "ok":
+        if self.accounts.check_token(req.token, self._scopes_needed(req, service)) != "ok":
             return self._token_answer(service)
         if service == "books":
             refused = self._books_limits(req)
@@ -169,7 +177,18 @@ class SandboxApp:
             verdict = self.limiter.check(family)
             if not verdict.allowed:
                 wait = math.ceil(verdict.retry_after)
-                lock_minutes = math.ceil(self.limiter.limit_for(family).lock_seconds / 60)
+                lock_minutes = math.ceil(LIMITS[family].lock_seconds / 60)  # as documented, unscaled
+                if contract.is_strict(self.state.settings()):
+                    # Zoho documents no code or header for a lock: an unknown code, words only.
+                    return json_answer(
+                        200,
+                        {
+                            "status": "error",
+                            "code": "2900",
+                            "message": "You have exceeded the maximum number of API calls allowed. "
+                            f"This API is blocked for the next {lock_minutes} minutes.",
+                        },
+                    )
                 return json_answer(
                     200,
                     {
@@ -214,15 +233,22 @@ class SandboxApp:
             )
         return None
 
+    def _scopes_needed(self, req: Request, service: str) -> tuple[str, ...]:
+        if service == "books":
+            return contract.books_scopes(req.path[len(books_mod.BOOKS_PREFIX) :])
+        return contract.CAMPAIGNS_SCOPES.get(self.campaigns.endpoint(req.path), ())
+
     # ------------------------------------------------------------------ canned answers
 
-    @staticmethod
-    def _token_answer(service: str) -> Answer:
+    def _token_answer(self, service: str) -> Answer:
+        """A dead, expired, revoked or unknown token, or one without the scope the call needs."""
         if service == "books":
             return json_answer(
                 401, {"code": 57, "message": "You are not authorized to perform this operation"}
             )
         if service == "campaigns":
+            if contract.dead_token_code(self.state.settings()) == "1007":
+                return json_answer(200, {"status": "error", "code": "1007", "message": "Unauthorized key."})
             return json_answer(200, {"status": "error", "code": "401", "message": "Invalid OAuth token."})
         return json_answer(401, {"error": "invalid_token"})
 

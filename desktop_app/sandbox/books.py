@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from desktop_app.domain.limits import BOOKS_DAILY_CAP_BY_PLAN as KNOWN_PLANS
 from desktop_app.sandbox.http import Answer, Request, json_answer
 from desktop_app.sandbox.state import State
 
@@ -67,7 +68,8 @@ class Books:
             "email": s["owner_email"],
             "is_default_org": True,
             "plan_type": 0,
-            "plan_name": s["books_plan"].upper(),
+            # Known plans as Zoho writes them ("PREMIUM"); any other name as given (books_plan knob).
+            "plan_name": s["books_plan"].upper() if s["books_plan"].lower() in KNOWN_PLANS else s["books_plan"],
             "plan_period": "yearly",
             "language_code": "en",
             "fiscal_year_start_month": 3,

@@ -2,7 +2,8 @@
 
 Every answer is HTTP 200 JSON; errors are ``{"status":"error","code":"<string>","message":…}``
 (docs/wire-contract.md). Writes (listsubscribe, bulk add, custom/add) live in subscribe.py.
-Parameters outside an endpoint's documented set answer code "1002" (Extra parameter found).
+Strict (contract.py): each endpoint takes exactly its documented parameters (extra → "1002",
+missing mandatory → "903", bad value → "1005") and a POST must declare its form-urlencoded body.
 """
 
 from __future__ import annotations
@@ -11,29 +12,27 @@ import json
 import re
 from typing import Any
 
+from desktop_app.sandbox import contract
 from desktop_app.sandbox.http import Answer, Request, json_answer
 from desktop_app.sandbox.state import State
 
 CAMPAIGNS_PREFIX = "/api/v1.1/"
-COMMON_PARAMS = frozenset({"resfmt", "type", "version"})
-ENDPOINT_PARAMS: dict[str, frozenset[str]] = {
-    "getmailinglists": frozenset({"sort", "fromindex", "range"}),
-    "getlistsubscribers": frozenset({"listkey", "sort", "fromindex", "range", "status"}),
-    "listsubscriberscount": frozenset({"listkey", "status"}),
-    "json/listsubscribe": frozenset({"listkey", "contactinfo", "source", "topic_id"}),
-    "addlistsubscribersinbulk": frozenset({"listkey", "emailids", "source", "topic_id"}),
-    "contact/allfields": frozenset(),
-    "custom/add": frozenset({"fieldname", "fieldtype", "fieldlength"}),
-    "topics": frozenset({"details", "from_index", "range"}),
-}
+ENDPOINTS = frozenset(contract.STRICT_PARAMS)
+WRAPPED = frozenset({"contact/allfields", "custom/add"})  # answers inside {"response": …}
 STATUSES = ("active", "unsub", "bounce", "spam", "dnm")
-STATE_NAMES = {
-    "unsub": "unsubscribed",
-    "bounce": "bounced",
-    "spam": "marked as spam",
-    "dnm": "on the do-not-mail list",
+# How a 2104 refusal names the state (the connector reads the words: unsub / bounce / spam / else dnm).
+STATE_MESSAGES = {
+    "unsub": "This contact is unsubscribed and cannot be subscribed again.",
+    "bounce": "This contact has bounced and cannot be subscribed again.",
+    "spam": "This contact is marked as spam and cannot be subscribed again.",
+    "dnm": "This contact is in the do-not-mail list and cannot be subscribed again.",
 }
 MAX_RANGE = 1000
+# The documented consent-related fields (consent_fields knob): display name → FIELD_NAME, FIELD_ID.
+CONSENT_FIELDS = (
+    ("Subscription Type", "subscription_type", 4_000_000_000_007),
+    ("Lawful Basis", "lawful_basis", 4_000_000_000_011),
+)
 
 
 def error(code: str, message: str, path: str = "") -> Answer:
@@ -83,12 +82,11 @@ class Campaigns:
 
     def handle(self, req: Request) -> Answer:
         ep = self.endpoint(req.path)
-        allowed = ENDPOINT_PARAMS.get(ep)
-        if allowed is None:
+        if ep not in ENDPOINTS:
             return error("1004", "Wrong URL / resource not found.", ep)
-        extra = sorted(set(req.params) - allowed - COMMON_PARAMS)
-        if extra:
-            return error("1002", f"Extra parameter found: {extra[0]}.", ep)
+        refused = self._check_request(req, ep, contract.is_strict(self.state.settings()))
+        if refused is not None:
+            return refused
         handlers = {
             "getmailinglists": self._lists,
             "getlistsubscribers": self._subscribers,
@@ -100,6 +98,35 @@ class Campaigns:
             "custom/add": self.writer.custom_add,
         }
         return handlers[ep](req)
+
+    def _check_request(self, req: Request, ep: str, strict: bool) -> Answer | None:
+        """The documented header and parameter set (strict), or the lenient extras check."""
+        fail = wrapped_error if ep in WRAPPED else error
+        if not strict:
+            extra = sorted(set(req.params) - contract.LENIENT_PARAMS[ep] - contract.LENIENT_COMMON)
+            return fail("1002", f"Extra parameter found: {extra[0]}.", ep) if extra else None
+        if req.method == "POST" and not req.form:
+            return fail("903", "Mandatory header Content-Type is missing.", ep)
+        extra = sorted(set(req.params) - contract.STRICT_PARAMS[ep])
+        if extra:
+            return fail("1002", "Extra parameter found.", ep)
+        missing = [name for name in contract.MANDATORY_PARAMS[ep] if not req.params.get(name, "").strip()]
+        if missing:
+            return fail("903", f"Mandatory parameter {missing[0]} is missing.", ep)
+        for name in ("resfmt", "type"):
+            if name in req.params and req.params[name].strip().lower() != "json":
+                return fail("1005", f"Wrong data type format ({name}).", ep)
+        return None
+
+    def consent_fields(self) -> list[dict]:
+        """The consent fields the account exposes (none unless the consent_fields knob is on)."""
+        if not self.state.settings()["consent_fields"]:
+            return []
+        return [
+            {"DISPLAY_NAME": d, "FIELD_NAME": f, "FIELD_ID": i, "IS_MANDATORY": False,
+             "FIELD_TYPE": "Picklist", "IS_CUSTOM": False}
+            for d, f, i in CONSENT_FIELDS
+        ]
 
     # ------------------------------------------------------------------ reads
 
@@ -139,6 +166,8 @@ class Campaigns:
             }
             for r in rows
         ]
+        if not details and contract.is_strict(self.state.settings()):
+            return error("2401", "No mailing list has been created", "getmailinglists")
         return success(
             "getmailinglists",
             sort="Ascending Order" if sort == "asc" else "Descending Order",
@@ -147,9 +176,12 @@ class Campaigns:
             list_of_details=details,
         )
 
-    def _status_filter(self, value: str | None, default: str) -> tuple[str, ...] | None:
-        status = (value or default).lower()
-        if status in ("recent", "mostrecent"):
+    def _status_filter(self, value: str | None, documented: tuple[str, ...]) -> tuple[str, ...] | None:
+        status = (value or "active").strip().lower()
+        allowed = documented if contract.is_strict(self.state.settings()) else contract.LENIENT_STATUSES
+        if status not in allowed:
+            return None
+        if status in ("recent", "mostrecent", "most recent"):
             status = "active"
         if status == "all":
             return STATUSES
@@ -157,7 +189,7 @@ class Campaigns:
 
     def _subscribers(self, req: Request) -> Answer:
         p, ep = req.params, "getlistsubscribers"
-        statuses = self._status_filter(p.get("status"), "active")
+        statuses = self._status_filter(p.get("status"), contract.STRICT_LIST_STATUSES)
         start = parse_index(p.get("fromindex"), 1, 1)
         count = parse_index(p.get("range"), 20, 1)
         sort = p.get("sort", "asc")
@@ -196,7 +228,7 @@ class Campaigns:
 
     def _count(self, req: Request) -> Answer:
         p, ep = req.params, "listsubscriberscount"
-        statuses = self._status_filter(p.get("status"), "active")
+        statuses = self._status_filter(p.get("status"), contract.STRICT_COUNT_STATUSES)
         if statuses is None:
             return error("1005", "Wrong data type format (status).", ep)
         with self.state.read() as db:
@@ -224,18 +256,9 @@ class Campaigns:
             }
             for r in rows
         ]
-        if self.state.settings()["gdpr"]:
-            # The GDPR flag shows as a Lawful Basis field (docs/wire-contract.md); absent when off.
-            fields.append(
-                {
-                    "DISPLAY_NAME": "Lawful Basis",
-                    "FIELD_NAME": "lawful_basis",
-                    "FIELD_ID": 4_000_000_000_011,
-                    "IS_MANDATORY": False,
-                    "FIELD_TYPE": "Picklist",
-                    "IS_CUSTOM": False,
-                }
-            )
+        fields += self.consent_fields()
+        if contract.is_strict(self.state.settings()):  # documented: these three keys only
+            fields = [{k: f[k] for k in ("DISPLAY_NAME", "FIELD_NAME", "FIELD_ID")} for f in fields]
         return json_answer(
             200,
             {
@@ -251,10 +274,13 @@ class Campaigns:
     def _topics(self, req: Request) -> Answer:
         details = req.params.get("details", "")
         start, count = 0, 50
-        for name, value in re.findall(r"(from_index|range)\"?\s*:\s*\"?(\d+)", details):
+        for name, value in re.findall(r"(from_index|range)\"?\s*:\s*\"?(-?\d+)", details):
             start, count = (int(value), count) if name == "from_index" else (start, int(value))
-        start = int(req.params.get("from_index", start)) if req.params.get("from_index", "").isdigit() else start
-        count = int(req.params.get("range", count)) if req.params.get("range", "").isdigit() else count
+        if not contract.is_strict(self.state.settings()):  # lenient: also as separate parameters
+            start = int(req.params["from_index"]) if req.params.get("from_index", "").isdigit() else start
+            count = int(req.params["range"]) if req.params.get("range", "").isdigit() else count
+        if start < 0 or count < 1:
+            return error("1005", "Wrong data type format (details).", "topics")
         with self.state.read() as db:
             rows = db.execute("SELECT * FROM camp_topics ORDER BY topic_id LIMIT ? OFFSET ?", (count, start)).fetchall()
         topics = [

@@ -233,26 +233,72 @@ def list_contacts(state: State, listkey: str) -> list[dict]:
     ]
 
 
+def list_pending(state: State, listkey: str) -> list[dict]:
+    """Confirmations sent on a signup-form list and not clicked yet."""
+    with state.read() as db:
+        if not db.execute("SELECT 1 FROM camp_lists WHERE listkey=?", (listkey,)).fetchone():
+            raise NotFound(listkey)
+        rows = db.execute(
+            "SELECT * FROM camp_pending WHERE listkey=? AND confirmed_time IS NULL ORDER BY requested_time, email",
+            (listkey,),
+        ).fetchall()
+    return [
+        {
+            "email": r["email"],
+            "fields": json.loads(r["values_json"]),
+            "subscription_type": r["subscription_type"],
+            "lawful_basis": r["lawful_basis"],
+            "topics": [t for t in r["topics"].split(",") if t],
+            "source": r["source"],
+            "requested_time": r["requested_time"],
+            "emails_sent": r["emails_sent"],
+        }
+        for r in rows
+    ]
+
+
+def set_signup_form(state: State, listkey: str, on: bool) -> dict:
+    with state.tx() as db:
+        if not db.execute("UPDATE camp_lists SET signup_form=? WHERE listkey=?", (int(on), listkey)).rowcount:
+            raise NotFound(listkey)
+    return {"listkey": listkey, "signup_form": on}
+
+
 def state_stats(state: State) -> dict:
     with state.read() as db:
         c = db.execute(
             "SELECT COUNT(*), SUM(status='active'), SUM(status='inactive'), SUM(email<>'') FROM customers"
         ).fetchone()
         lists = db.execute(
-            "SELECT l.listkey, l.listname, c.status, COUNT(c.email_key) FROM camp_lists l"
+            "SELECT l.listkey, l.listname, l.signup_form, c.status, COUNT(c.email_key) FROM camp_lists l"
             " LEFT JOIN camp_members m ON m.listkey=l.listkey LEFT JOIN camp_contacts c"
             " ON c.email_key=m.email_key GROUP BY l.listkey, c.status ORDER BY l.created_date"
         )
+        pending = dict(
+            db.execute(
+                "SELECT listkey, COUNT(*) FROM camp_pending WHERE confirmed_time IS NULL GROUP BY listkey"
+            ).fetchall()
+        )
         out: dict[str, dict] = {}
-        for key, name, status, n in lists:
-            entry = out.setdefault(key, {"listkey": key, "listname": name, "members": {}})
+        for key, name, signup, status, n in lists:
+            entry = out.setdefault(
+                key,
+                {"listkey": key, "listname": name, "signup_form": bool(signup), "members": {},
+                 "pending_confirmations": pending.get(key, 0)},
+            )
             if status:
                 entry["members"][status] = n
         contacts = dict(db.execute("SELECT status, COUNT(*) FROM camp_contacts GROUP BY status").fetchall())
+        sent, confirmed = db.execute(
+            "SELECT COALESCE(SUM(emails_sent), 0), COUNT(confirmed_time) FROM camp_pending"
+        ).fetchone()
     return {
         "customers": {"total": c[0], "active": c[1] or 0, "inactive": c[2] or 0, "with_email": c[3] or 0},
         "lists": list(out.values()),
         "campaigns_contacts": contacts,
+        "pending_confirmations": sum(pending.values()),
+        "confirmation_emails_sent": sent,
+        "confirmations_clicked": confirmed,
         "seed": state.meta("seed_params"),
         "settings": state.settings(),
     }

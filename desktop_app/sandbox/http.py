@@ -15,6 +15,12 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     n: int = 0  # the global call number
+    query: dict[str, str] = field(default_factory=dict)  # the query string alone (first value wins)
+
+    @property
+    def form(self) -> bool:
+        """The body is declared ``application/x-www-form-urlencoded`` (Campaigns' documented header)."""
+        return "application/x-www-form-urlencoded" in self.headers.get("content-type", "").lower()
 
     @property
     def token(self) -> str | None:

@@ -95,6 +95,8 @@ STANDARD_FIELDS = (
 )
 FIELD_ID_BASE = 4_000_000_000_015
 LISTS = ("Books customers", "Newsletter", "Event attendees")
+# A list with a signup form (double opt-in): a subscribe only sends a confirmation email.
+SIGNUP_LIST = "Newsletter (double opt-in)"
 TOPICS = ("Product updates", "Offers and promotions", "Events and webinars")
 BAD_STATES = ("unsub", "bounce", "spam", "dnm")
 
@@ -249,6 +251,7 @@ def seed(state: State, params: SeedParams) -> None:
             "camp_members",
             "camp_fields",
             "camp_topics",
+            "camp_pending",
         ):
             db.execute(f"DELETE FROM {table}")
         drop_customer_indexes(db)
@@ -327,6 +330,26 @@ def _seed_campaigns(db, rng: random.Random, params: SeedParams, rows: list[tuple
         contacts.values(),
     )
     db.executemany("INSERT INTO camp_members (listkey, email_key, added_time, seq) VALUES (?,?,?,?)", members)
+    _add_signup_list(db, params.seed)
+
+
+def _add_signup_list(db, seed_: int) -> None:
+    created = (ANCHOR - TWO_YEARS) * 1000 + len(LISTS) * 86_400_000
+    db.execute(
+        "INSERT OR IGNORE INTO camp_lists (listkey, listname, created_date, is_public, signup_form)"
+        " VALUES (?,?,?,1,1)",
+        (listkey(seed_, SIGNUP_LIST), SIGNUP_LIST, created),
+    )
+
+
+def ensure_signup_list(state: State) -> None:
+    """A state file seeded before signup-form lists existed gets its double opt-in list (no reseed)."""
+    params = state.meta("seed_params")
+    if not params:
+        return
+    with state.tx() as db:
+        if not db.execute("SELECT 1 FROM camp_lists WHERE signup_form=1").fetchone():
+            _add_signup_list(db, int(params.get("seed", 42)))
 
 
 def zuid(key: str) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from desktop_app.config import Endpoints
 from desktop_app.sandbox.app import SandboxApp
-from desktop_app.sandbox.seed import SeedParams, seed
+from desktop_app.sandbox.contract import CONTRACTS, env_contract
+from desktop_app.sandbox.seed import SeedParams, ensure_signup_list, seed
 from desktop_app.sandbox.state import State
 
 log = logging.getLogger(__name__)
@@ -99,12 +100,18 @@ class SandboxServer:
         reset: bool = False,
         fault_rate: float = 0.0,
         timeout_seconds: float = 30.0,
+        contract: str | None = None,
     ) -> None:
+        env_contract()  # a bad DESKTOP_APP_SANDBOX_CONTRACT stops the start (ValueError), never a guess
+        if contract is not None and contract not in CONTRACTS:
+            raise ValueError("contract must be strict or lenient")
         self.db_path = Path(db_path)
         self._port = int(port)
         self.state = State(self.db_path)
         try:
             self._prepare(customers, seed, reset, owner_email)
+            if contract is not None:
+                self.state.update_settings(contract=contract)
             self.app = SandboxApp(
                 self.state,
                 limits=limits,
@@ -133,6 +140,8 @@ class SandboxServer:
         )
         if reset or had != {"customers": want.customers, "seed": want.seed}:
             seed(self.state, want)
+        else:
+            ensure_signup_list(self.state)
         if owner_email is not None:
             self.state.update_settings(campaigns_owner_email=owner_email)
 

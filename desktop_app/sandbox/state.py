@@ -15,6 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from desktop_app.sandbox.contract import CONTRACTS, default_contract
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS customers (
@@ -28,7 +30,7 @@ CREATE TABLE IF NOT EXISTS customers (
 );
 CREATE TABLE IF NOT EXISTS camp_lists (
     listkey TEXT PRIMARY KEY, listname TEXT NOT NULL, created_date INTEGER NOT NULL,
-    is_public INTEGER NOT NULL DEFAULT 0
+    is_public INTEGER NOT NULL DEFAULT 0, signup_form INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS camp_contacts (
     email_key TEXT PRIMARY KEY, email TEXT NOT NULL, zuid TEXT NOT NULL,
@@ -51,9 +53,21 @@ CREATE TABLE IF NOT EXISTS camp_topics (
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, refresh_hash TEXT,
-    client_id TEXT NOT NULL, expires_at REAL, revoked INTEGER NOT NULL DEFAULT 0
+    client_id TEXT NOT NULL, expires_at REAL, revoked INTEGER NOT NULL DEFAULT 0, scopes TEXT
+);
+CREATE TABLE IF NOT EXISTS camp_pending (
+    listkey TEXT NOT NULL, email_key TEXT NOT NULL, email TEXT NOT NULL,
+    values_json TEXT NOT NULL DEFAULT '{}', subscription_type TEXT, lawful_basis TEXT,
+    topics TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '', requested_time INTEGER NOT NULL,
+    emails_sent INTEGER NOT NULL DEFAULT 1, confirmed_time INTEGER,
+    PRIMARY KEY (listkey, email_key)
 );
 """
+# Columns added after state files existed: (table, column, declaration) for ALTER TABLE.
+ADDED_COLUMNS = (
+    ("camp_lists", "signup_form", "INTEGER NOT NULL DEFAULT 0"),
+    ("tokens", "scopes", "TEXT"),  # NULL: a token from before scopes were kept (grants all)
+)
 
 # Built after a bulk seed rather than during it (several times faster for 100k rows).
 CUSTOMER_INDEXES = {
@@ -69,16 +83,26 @@ def create_customer_indexes(db: sqlite3.Connection) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    for table, column, declaration in ADDED_COLUMNS:
+        if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
 def drop_customer_indexes(db: sqlite3.Connection) -> None:
     for name in CUSTOMER_INDEXES:
         db.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 # Settings the admin API can change; kept in ``meta`` so the CLI sees them with no server running.
+# ``contract``'s default is read from the environment each time (contract.default_contract()).
 DEFAULT_SETTINGS: dict[str, Any] = {
+    "contract": None,  # None: DESKTOP_APP_SANDBOX_CONTRACT, else strict
+    "consent_fields": False,  # the account exposes "Subscription Type" / "Lawful Basis" fields
+    "dead_token_code": None,  # None: by contract ("1007" strict, "401" lenient)
+    "expires_in_ms": False,  # token answers as Zoho Writer: expires_in in ms + expires_in_sec
     "owner_email": "owner@zylker-demo.com",
     "campaigns_owner_email": None,  # None: same as owner_email
-    "gdpr": True,
     "plan_contact_limit": 100_000,
     "books_plan": "premium",
     "time_zone": "Asia/Kolkata",
@@ -102,6 +126,7 @@ class State:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        add_missing_columns(self._db)
         create_customer_indexes(self._db)
 
     @contextmanager
@@ -143,6 +168,12 @@ class State:
             return dict(cached)
         stored = self.meta("settings", {}) or {}
         merged = {**DEFAULT_SETTINGS, **stored}
+        if "gdpr" in merged:  # files from before consent_fields: the old knob's name
+            gdpr = merged.pop("gdpr")
+            if "consent_fields" not in stored:
+                merged["consent_fields"] = bool(gdpr)
+        if merged.get("contract") not in CONTRACTS:
+            merged["contract"] = default_contract()
         if not merged.get("campaigns_owner_email"):
             merged["campaigns_owner_email"] = merged["owner_email"]
         self._settings = merged

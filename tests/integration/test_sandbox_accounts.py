@@ -159,3 +159,24 @@ def test_tokens_never_reach_the_state_file_or_the_call_log(sandbox, sandbox_admi
     # The call log (in memory) redacts codes, tokens and the client secret.
     srv_log = str(sandbox.app.calls.since(0))
     assert tokens["refresh_token"] not in srv_log and SANDBOX_CLIENT_SECRET not in srv_log
+
+
+def test_a_browser_sign_in_grants_exactly_the_scope_parameter(sandbox):
+    verifier, challenge = pkce()
+    resp = authorize(sandbox.url, challenge)  # scope=ZohoBooks.contacts.READ,ZohoCampaigns.contact.ALL
+    code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
+    tokens = exchange(sandbox.url, code, verifier)
+    assert "scope" not in tokens
+    headers = {"Authorization": f"Zoho-oauthtoken {tokens['access_token']}"}
+    assert requests.get(f"{sandbox.url}/oauth/user/info", headers=headers, timeout=10).status_code == 401
+    orgs = requests.get(f"{sandbox.url}/books/v3/organizations", headers=headers, timeout=10)
+    assert orgs.status_code == 401 and orgs.json()["code"] == 57
+    lists = requests.get(f"{sandbox.url}/api/v1.1/getmailinglists", headers=headers, params={"resfmt": "JSON"},
+                         timeout=10)
+    assert lists.json()["status"] == "success"
+
+
+def test_a_self_client_code_grants_the_app_scopes_by_default(sandbox):
+    headers = {"Authorization": f"Zoho-oauthtoken {get_tokens(sandbox)['access_token']}"}
+    assert requests.get(f"{sandbox.url}/oauth/user/info", headers=headers, timeout=10).status_code == 200
+    assert requests.get(f"{sandbox.url}/books/v3/organizations", headers=headers, timeout=10).status_code == 200

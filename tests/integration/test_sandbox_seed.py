@@ -114,3 +114,21 @@ def test_seed_100k_customers_timed(tmp_path):
     print(f"\nseeded 100,000 customers in {time.perf_counter() - start:.1f} s")
     db = sqlite3.connect(tmp_path / "big.db")
     assert db.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 100_000
+
+
+def test_a_state_file_from_before_signup_forms_and_scopes_is_upgraded_in_place(tmp_path):
+    path = seeded(tmp_path / "old.db", customers=60)
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM camp_lists WHERE listname='Newsletter (double opt-in)'")
+    db.execute("ALTER TABLE camp_lists DROP COLUMN signup_form")
+    db.execute("ALTER TABLE tokens DROP COLUMN scopes")
+    db.execute("INSERT INTO meta (key, value) VALUES ('settings', '{\"gdpr\": true}')")
+    db.commit()
+    db.close()
+    with SandboxServer(path, customers=60) as srv:
+        stats = requests.get(f"{srv.url}/_sandbox/stats", timeout=10).json()
+        optin = [s for s in stats["lists"] if s["signup_form"]]
+        assert [s["listname"] for s in optin] == ["Newsletter (double opt-in)"]
+        assert stats["customers"]["total"] == 60  # not re-seeded
+        assert stats["config"]["consent_fields"] is True and "gdpr" not in stats["config"]
+        assert "access_token" in get_tokens(srv)
