@@ -25,6 +25,7 @@ import requests
 
 from desktop_app import config
 from desktop_app.connectors.errors import (
+    ApiError,
     AuthError,
     AuthExpired,
     RateLimited,
@@ -45,6 +46,13 @@ SCOPES: tuple[str, ...] = (
     "ZohoCampaigns.contact.ALL",
     "AaaServer.profile.READ",
 )
+
+# What a Self Client grant code must be generated with (API Console → Self Client → Scope): the
+# error sentence after a code exchange and the CLI help both show this one text.
+SELF_CLIENT_SCOPES = ",".join(SCOPES)
+SCOPE_HINT = f"Self Client: generate the code with the scopes {SELF_CLIENT_SCOPES}"
+# A token answer's expires_in above a day cannot be seconds: some Zoho services send ms.
+MAX_EXPIRES_SECONDS = 86_400.0
 
 TOKEN_FAMILY = "accounts.token"
 REFRESH_EARLY = 300.0  # refresh this many seconds before the access token expires
@@ -132,10 +140,7 @@ class OAuthClient:
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
             raise Unavailable("Zoho's sign-in server answered without an access token; try again later.")
-        try:
-            expires_in = float(body.get("expires_in", 3600))
-        except (TypeError, ValueError):
-            expires_in = 3600.0
+        expires_in = token_lifetime(body)
         return TokenSet(access, body.get("refresh_token") or refresh_token,
                         str(body.get("api_domain") or ""), self.clock() + expires_in, self.accounts_url)
 
@@ -166,10 +171,10 @@ class OAuthClient:
         return self._token_set(body, refresh_token)
 
     def revoke(self, token: str) -> None:
-        """Revoke a refresh token (and every access token made from it)."""
+        """Revoke a refresh token (and every access token made from it): ``?token=`` as documented."""
         try:
             resp = self.session.post(self.accounts_url + "/oauth/v2/token/revoke",
-                                     data={"token": token}, timeout=self.timeout)
+                                     params={"token": token}, timeout=self.timeout)
         except requests.RequestException as exc:
             raise error_from_exception(exc) from None
         log.info("accounts POST /oauth/v2/token/revoke -> %s", resp.status_code)
@@ -195,6 +200,114 @@ class OAuthClient:
         if not isinstance(email, str) or "@" not in email:
             raise Unavailable("Zoho did not say which user is signed in; try again later.")
         return email.strip()
+
+
+def token_lifetime(body: dict) -> float:
+    """Seconds an access token lives: ``expires_in_sec`` when present, else ``expires_in``
+    (read as milliseconds above a day, like Zoho Writer's ``3600000``); 3600 when unreadable."""
+    for key in ("expires_in_sec", "expires_in"):
+        value = body.get(key)
+        if value is None:
+            continue
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            continue
+        if seconds <= 0:
+            continue
+        if key == "expires_in" and seconds > MAX_EXPIRES_SECONDS:
+            seconds /= 1000.0
+        return seconds
+    return 3600.0
+
+
+# --------------------------------------------------------------------------- scope check
+
+
+@dataclass(frozen=True)
+class ScopeCheck:
+    """What the probe after a code exchange found (never a token)."""
+
+    email: str | None  # /oauth/user/info's Email, when AaaServer.profile.READ was granted
+    org_ids: tuple[str, ...]  # the Books organizations, when ZohoBooks.settings.READ was granted
+    missing: tuple[str, ...]  # scopes the probe found missing, in SCOPES order
+
+
+def missing_scopes_sentence(missing: tuple[str, ...] | list[str]) -> str:
+    names = list(missing)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"The sign-in did not grant {listed}; sign in again ({SCOPE_HINT}).")
+
+
+def _probe(session: requests.Session, url: str, token: str, timeout, params: dict | None = None,
+           family: str = "") -> tuple[bool, dict | None]:
+    """One read with ``token`` and no refresh → (granted, body). A refused token = not granted."""
+    try:
+        resp = session.get(url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"},
+                           timeout=timeout)
+    except requests.RequestException as exc:
+        raise error_from_exception(exc) from None
+    answer = classify(resp.status_code, resp.text, resp.headers, family=family)
+    log.info("scope probe GET %s -> %s %s", urlsplit(url).path, resp.status_code,
+             type(answer.error).__name__ if answer.error else "ok")
+    if answer.error is None:
+        return True, answer.body
+    if answer.invalid_token or isinstance(answer.error, AuthExpired):
+        return False, None
+    if isinstance(answer.error, ApiError):
+        return True, None  # refused for another reason (e.g. 2401: no list yet): the token was accepted
+    raise answer.error
+
+
+def probe_scopes(oauth: OAuthClient, access_token: str, *, books_url: str, campaigns_url: str,
+                 session: requests.Session | None = None) -> ScopeCheck:
+    """Check the granted scopes right after a code exchange with cheap documented reads:
+    /oauth/user/info (AaaServer.profile.READ), Books /organizations (ZohoBooks.settings.READ),
+    Campaigns getmailinglists (ZohoCampaigns.contact.READ) and, once an organization is known,
+    Books /contacts with per_page=1 (ZohoBooks.contacts.READ). The token is fresh, so a refusal
+    means a missing scope; nothing is refreshed here. Other failures (network…) are raised.
+    """
+    http = session or oauth.session
+    timeout = oauth.timeout
+    missing: list[str] = []
+    email = None
+    ok, body = _probe(http, oauth.accounts_url + "/oauth/user/info", access_token, timeout)
+    if ok:
+        found = (body or {}).get("Email") or (body or {}).get("email")
+        email = found.strip() if isinstance(found, str) and "@" in found else None
+    else:
+        missing.append("AaaServer.profile.READ")
+    books = books_url.rstrip("/")
+    ok, body = _probe(http, books + "/organizations", access_token, timeout, family="books")
+    org_ids: tuple[str, ...] = ()
+    if ok:
+        orgs = [o for o in (body or {}).get("organizations") or [] if isinstance(o, dict)
+                and o.get("organization_id")]
+        orgs.sort(key=lambda o: not o.get("is_default_org"))
+        org_ids = tuple(str(o["organization_id"]) for o in orgs)
+    else:
+        missing.append("ZohoBooks.settings.READ")
+    ok, _ = _probe(http, campaigns_url.rstrip("/") + "/getmailinglists", access_token, timeout,
+                   params={"resfmt": "JSON", "sort": "asc", "fromindex": 1, "range": 1},
+                   family="campaigns.lists")
+    if not ok:
+        missing.append("ZohoCampaigns.contact.READ")
+    if org_ids:
+        ok, _ = _probe(http, books + "/contacts", access_token, timeout, family="books",
+                       params={"organization_id": org_ids[0], "page": 1, "per_page": 1})
+        if not ok:
+            missing.append("ZohoBooks.contacts.READ")
+    return ScopeCheck(email, org_ids, tuple(missing))
+
+
+def check_scopes(oauth: OAuthClient, access_token: str, *, books_url: str, campaigns_url: str,
+                 session: requests.Session | None = None) -> ScopeCheck:
+    """``probe_scopes``, raising one AuthError that names every missing scope."""
+    found = probe_scopes(oauth, access_token, books_url=books_url, campaigns_url=campaigns_url,
+                         session=session)
+    if found.missing:
+        raise AuthError(missing_scopes_sentence(found.missing), title="Missing permissions")
+    return found
 
 
 # --------------------------------------------------------------------------- loopback redirect
@@ -357,7 +470,8 @@ def sign_in_with_code(oauth: OAuthClient, code: str) -> TokenSet:
     """Self Client: a grant code generated in the API Console and pasted by the user."""
     code = (code or "").strip()
     if not code:
-        raise AuthError("The grant code is empty; generate one in the Zoho API Console (Self Client).")
+        raise AuthError("The grant code is empty; generate one in the Zoho API Console "
+                        f"({SCOPE_HINT}).")
     return oauth.exchange_code(code, redirect_uri=None, code_verifier=None)
 
 

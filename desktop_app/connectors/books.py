@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from desktop_app.connectors.errors import ApiError, Unavailable
 from desktop_app.connectors.http import HttpService
-from desktop_app.domain.limits import BOOKS_DAILY_CAP_BY_PLAN, DEFAULT_BOOKS_PLAN
+from desktop_app.domain.limits import books_daily_cap
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,8 @@ class BooksClient:
 
     @staticmethod
     def daily_cap(plan: str | None = None) -> int:
-        return BOOKS_DAILY_CAP_BY_PLAN.get((plan or DEFAULT_BOOKS_PLAN).lower(), 1_000)
+        """The daily API cap of a Books plan_name; an unknown plan gets the smallest (Free, 1,000)."""
+        return books_daily_cap(plan)
 
     @staticmethod
     def estimated_calls(n_customers: int, detail: bool = False) -> int:

@@ -1,8 +1,19 @@
 """Zoho Campaigns v1.1 client: lists, topics, fields, subscribe, bulk add, subscriber statuses.
 
-Refusals of ``subscribe`` stay typed ``ApiError``s whose ``code`` the engine turns into skip
-reasons (``skip_reason_for``): 2004 invalid, 2005 role address, 2104 do-not-mail/unsubscribed/
-bounced/spam (``contact_status`` says which), 914/2302 plan limit.
+Follows Zoho's documented contract (reference/zoho-documented-contract.md §6, docs/wire-contract.md):
+- Every endpoint gets only its documented parameters (``topics``: ``details`` only, no ``resfmt``);
+  every POST carries ``Content-Type: application/x-www-form-urlencoded`` (params stay in the query
+  string, as in Zoho's samples).
+- ``subscribers`` reads the documented statuses only (active, recent, mostrecent, unsub, bounce);
+  ``count`` also spam. Do-not-mail and spam contacts are known from listsubscribe's 2104 refusals.
+- ``subscribe`` says only whether Zoho sent a confirmation email (a signup-form list): added vs
+  updated is decided by the engine, never read from the answer.
+- Subscription type and lawful basis are sent only as the account's own consent fields (their
+  display names in ``contact/allfields``); an account without them gets neither.
+
+Refusals of ``subscribe`` are ``SubscribeRefused`` (an ``ApiError`` with a ``reason``): 2004
+invalid, 2005 role address, 2104 do-not-mail/unsubscribed/bounced/spam (``contact_status``
+derived from the message), 914/2302 plan limit. Any other ApiError stays a plain ApiError.
 """
 
 from __future__ import annotations
@@ -11,17 +22,19 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 from desktop_app.connectors.errors import ApiError, Unavailable
 from desktop_app.connectors.http import HttpService
 from desktop_app.domain.limits import CAMPAIGNS_PATH_FAMILY
 from desktop_app.domain.mapping import (
+    CAMPAIGNS_EMAIL,
     CampaignsField,
     FieldType,
+    campaigns_field_name_problem,
     campaigns_length_for,
     campaigns_type_for,
     field_type_from_campaigns,
+    propose_campaigns_field_name,
 )
 from desktop_app.domain.skips import SkipReason
 
@@ -30,16 +43,26 @@ log = logging.getLogger(__name__)
 DEFAULT_SOURCE = "Zoho Books sync (desktop-app)"
 BULK_MAX = 10
 SUBSCRIBERS_RANGE = 1000
-# Pseudo-fields of contactinfo [INF, docs/wire-contract.md]: set through subscribe()'s arguments,
-# never offered as mapping targets. "Lawful Basis" in contact/allfields means GDPR is on.
-SUBSCRIPTION_TYPE_FIELD = "Subscription Type"
-LAWFUL_BASIS_FIELD = "Lawful Basis"
-PSEUDO_FIELDS = (SUBSCRIPTION_TYPE_FIELD, LAWFUL_BASIS_FIELD)
-EMAIL_FIELD = "Contact Email"
+TOPICS_RANGE = 100
+EMAIL_FIELD = CAMPAIGNS_EMAIL
 NO_CONTACTS = "2502"
+NO_MAILING_LIST = "2401"
 PLAN_LIMIT_CODES = ("914", "2302")
-STATUS_PARAM = {"active": "active", "unsubscribed": "unsub", "unsub": "unsub", "bounced": "bounce",
-                "bounce": "bounce", "spam": "spam", "dnm": "dnm", "do_not_mail": "dnm", "all": "all"}
+DO_NOT_MAIL_CODE = "2104"
+# Contact-level refusals of listsubscribe: the contact is skipped, the run goes on.
+CONTACT_REFUSAL_CODES = ("2004", "2005", DO_NOT_MAIL_CODE, *PLAN_LIMIT_CODES)
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+# The account's consent fields, by display name (case-insensitive) [DOC help: the "Lawful basis
+# for communication" field appears when GDPR compliance is on]. Never mapping targets.
+SUBSCRIPTION_TYPE_NAMES = ("subscription type",)
+LAWFUL_BASIS_NAMES = ("lawful basis", "lawful basis for communication")
+# getlistsubscribers documents active, recent, most recent, unsub and bounce; nothing else.
+SUBSCRIBER_STATUS = {"active": "active", "recent": "recent", "mostrecent": "mostrecent",
+                     "most recent": "mostrecent", "unsub": "unsub", "unsubscribed": "unsub",
+                     "bounce": "bounce", "bounced": "bounce"}
+# listsubscriberscount documents active, unsub, bounce and spam.
+COUNT_STATUS = {"active": "active", "unsub": "unsub", "unsubscribed": "unsub", "bounce": "bounce",
+                "bounced": "bounce", "spam": "spam"}
 
 
 def campaigns_family(method: str, path: str) -> str:
@@ -49,27 +72,59 @@ def campaigns_family(method: str, path: str) -> str:
     return family
 
 
+def contact_status_of(error: ApiError) -> str | None:
+    """The contact's state behind a 2104 refusal (unsub|bounce|spam|dnm), from code and message.
+
+    Strict answers carry no ``contact_status``: the message names the state. A lenient answer's
+    ``contact_status`` is used only when the message names none.
+    """
+    if error.code != DO_NOT_MAIL_CODE:
+        return None
+    text = (error.zoho_message or "").lower()
+    if "unsub" in text:
+        return "unsub"
+    if "bounce" in text:
+        return "bounce"
+    if "spam" in text:
+        return "spam"
+    given = (error.contact_status or "").lower()
+    return given if given in ("unsub", "bounce", "spam", "dnm") else "dnm"
+
+
 def skip_reason_for(error: ApiError, contact_status: str | None = None) -> SkipReason:
     """A subscribe refusal → the skip reason users see."""
-    status = (contact_status or error.contact_status or "").lower()
+    status = (contact_status or contact_status_of(error) or "").lower()
     if error.code == "2004":
         return SkipReason.INVALID_EMAIL
     if error.code == "2005":
         return SkipReason.ROLE_EMAIL
     if error.code in PLAN_LIMIT_CODES:
         return SkipReason.PLAN_LIMIT
-    if error.code == "2104":
+    if error.code == DO_NOT_MAIL_CODE:
         return {"unsub": SkipReason.UNSUBSCRIBED, "bounce": SkipReason.BOUNCED,
                 "spam": SkipReason.SPAM_COMPLAINT}.get(status, SkipReason.DO_NOT_MAIL)
     return SkipReason.REJECTED
 
 
 class SubscribeRefused(ApiError):
-    """Campaigns refused one contact; ``reason`` is the skip reason, ``contact_status`` its state."""
+    """Campaigns refused one contact; ``reason`` is the skip reason, ``contact_status`` its state
+    (unsub|bounce|spam|dnm for 2104, else None)."""
 
-    def __init__(self, error: ApiError, contact_status: str | None) -> None:
-        super().__init__(error.code, error.zoho_message, status=error.status, contact_status=contact_status)
-        self.reason = skip_reason_for(error, contact_status)
+    def __init__(self, error: ApiError, contact_status: str | None = None) -> None:
+        status = contact_status or contact_status_of(error)
+        super().__init__(error.code, error.zoho_message, status=error.status, contact_status=status)
+        self.reason = skip_reason_for(error, status)
+
+
+class InvalidFieldName(ApiError):
+    """A new field name Zoho would refuse (checked before calling); ``proposal`` is a valid one."""
+
+    title = "Field name not allowed"
+
+    def __init__(self, name: str, problem: str, proposal: str) -> None:
+        super().__init__("1001", f"{problem} Use “{proposal}” instead.")
+        self.name = name
+        self.proposal = proposal
 
 
 @dataclass(frozen=True)
@@ -87,12 +142,28 @@ class Topic:
 
 @dataclass(frozen=True)
 class SubscribeResult:
+    """A subscribe Zoho accepted. ``confirmation_sent``: the list has a signup form (double
+    opt-in), so the contact got a confirmation email and joins only after confirming."""
+
     email: str
-    outcome: Literal["added", "updated"]
+    confirmation_sent: bool
+
+
+@dataclass(frozen=True)
+class ConsentFields:
+    """The account's consent fields the API can set (their display names), or None when absent."""
+
+    subscription_type: str | None
+    lawful_basis: str | None
 
 
 def _truthy(value: object) -> bool:
     return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def _is_consent_field(display_name: str) -> bool:
+    name = " ".join(display_name.split()).casefold()
+    return name in SUBSCRIPTION_TYPE_NAMES or name in LAWFUL_BASIS_NAMES
 
 
 class CampaignsClient:
@@ -100,10 +171,15 @@ class CampaignsClient:
 
     def __init__(self, http: HttpService) -> None:
         self.http = http
+        self._consent: ConsentFields | None = None
 
     @property
     def calls_made(self) -> int:
         return self.http.calls_made
+
+    def _post(self, path: str, params: dict, *, idempotent: bool) -> dict:
+        """Every Campaigns POST: params in the query string plus the documented Content-Type."""
+        return self.http.post(path, params, idempotent=idempotent, headers=FORM_HEADERS)
 
     # ------------------------------------------------------------------ reads
 
@@ -111,8 +187,15 @@ class CampaignsClient:
         out: list[MailingList] = []
         start = 1
         while True:
-            body = self.http.get("getmailinglists", {"resfmt": "JSON", "sort": "asc", "fromindex": start,
-                                                     "range": page_size})
+            try:
+                body = self.http.get("getmailinglists", {"resfmt": "JSON", "sort": "asc", "fromindex": start,
+                                                         "range": page_size})
+            except ApiError as exc:
+                # "No mailing list has been created": on a later page, the end of a 200·k list;
+                # on the first, an account without lists.
+                if exc.code == NO_MAILING_LIST:
+                    return out
+                raise
             items = body.get("list_of_details") or []
             for item in items:
                 if isinstance(item, dict) and item.get("listkey"):
@@ -123,10 +206,22 @@ class CampaignsClient:
             start += page_size
 
     def topics(self) -> list[Topic]:
-        body = self.http.get("topics", {"resfmt": "JSON", "details": json.dumps({"from_index": 0,
-                                                                                "range": 100})})
-        return [Topic(str(t.get("topicId")), str(t.get("topicName", "")))
-                for t in body.get("topicDetails") or [] if isinstance(t, dict) and t.get("topicId")]
+        """All topics: ``details={"from_index":…,"range":…}`` only (the documented parameter)."""
+        out: list[Topic] = []
+        seen: set[str] = set()
+        start = 0
+        while True:
+            body = self.http.get("topics", {"details": json.dumps({"from_index": start,
+                                                                   "range": TOPICS_RANGE})})
+            items = [t for t in body.get("topicDetails") or [] if isinstance(t, dict)]
+            fresh = [t for t in items if t.get("topicId") and str(t.get("topicId")) not in seen]
+            for t in fresh:
+                seen.add(str(t["topicId"]))
+                out.append(Topic(str(t["topicId"]), str(t.get("topicName", ""))))
+            # A short page ends the list; so does a page with nothing new (from_index ignored).
+            if len(items) < TOPICS_RANGE or not fresh:
+                return out
+            start += TOPICS_RANGE
 
     def has_multiple_topics(self) -> bool:
         return len(self.topics()) > 1
@@ -142,32 +237,66 @@ class CampaignsClient:
             items = [items]
         if not isinstance(items, list):
             raise Unavailable("Zoho Campaigns answered without its list of fields; try again later.")
-        return [f for f in items if isinstance(f, dict) and f.get("DISPLAY_NAME")]
+        raw = [f for f in items if isinstance(f, dict) and f.get("DISPLAY_NAME")]
+        self._consent = self._consent_of(raw)
+        return raw
+
+    @staticmethod
+    def _consent_of(raw: list[dict]) -> ConsentFields:
+        subscription = lawful = None
+        for f in raw:
+            name = str(f["DISPLAY_NAME"])
+            key = " ".join(name.split()).casefold()
+            if key in SUBSCRIPTION_TYPE_NAMES and subscription is None:
+                subscription = name
+            elif key in LAWFUL_BASIS_NAMES and lawful is None:
+                lawful = name
+        return ConsentFields(subscription, lawful)
 
     def fields(self) -> list[CampaignsField]:
-        """The account's contact fields (mapping targets; pseudo-fields left out)."""
+        """The account's contact fields: the mapping targets (consent fields left out).
+
+        Zoho documents only ``DISPLAY_NAME``, ``FIELD_NAME`` and ``FIELD_ID`` per item: without a
+        ``FIELD_TYPE`` a field counts as text (accepts anything), without ``IS_MANDATORY`` /
+        ``IS_CUSTOM`` as optional and standard. Contact Email is always the mandatory email field.
+        """
         out = []
         for f in self._raw_fields():
             name = str(f["DISPLAY_NAME"])
-            if name in PSEUDO_FIELDS:
+            if _is_consent_field(name):
                 continue
+            is_email = " ".join(name.split()).casefold() == EMAIL_FIELD.casefold()
+            kind = field_type_from_campaigns(f.get("FIELD_TYPE")) if f.get("FIELD_TYPE") else (
+                FieldType.EMAIL if is_email else FieldType.TEXT)
             out.append(CampaignsField(display_name=name, field_name=str(f.get("FIELD_NAME") or ""),
-                                      type=field_type_from_campaigns(f.get("FIELD_TYPE")),
-                                      mandatory=_truthy(f.get("IS_MANDATORY")),
+                                      type=kind, mandatory=is_email or _truthy(f.get("IS_MANDATORY")),
                                       custom=_truthy(f.get("IS_CUSTOM"))))
         return out
 
-    def gdpr_enabled(self) -> bool | None:
-        """True when the account shows the "Lawful Basis" field (GDPR compliance on); None = unknown.
+    def consent_fields(self) -> ConsentFields:
+        """The account's Subscription Type / Lawful Basis fields (display names), read once."""
+        if self._consent is None:
+            self._raw_fields()
+        assert self._consent is not None
+        return self._consent
 
-        Real Zoho documents no flag, so the field's absence cannot prove GDPR is off.
+    def gdpr_enabled(self) -> bool | None:
+        """True when the account has a lawful-basis field (GDPR compliance on); None = unknown.
+
+        Real Zoho documents no flag, so the field's absence cannot prove GDPR is off: ask the user.
         """
-        names = {str(f["DISPLAY_NAME"]) for f in self._raw_fields()}
-        return True if LAWFUL_BASIS_FIELD in names else None
+        return True if self.consent_fields().lawful_basis else None
 
     def create_field(self, name: str, fieldtype: str | FieldType = "Text",
                      length: int | None = None) -> CampaignsField:
-        """Create a custom field; "already exists" (916) re-reads and returns the existing one."""
+        """Create a custom field; "already exists" (916) re-reads and returns the existing one.
+
+        The name is checked first (``mapping.campaigns_field_name_problem``): an invalid one raises
+        ``InvalidFieldName`` (code 1001, as Zoho would answer) naming a valid proposal.
+        """
+        problem = campaigns_field_name_problem(name)
+        if problem is not None:
+            raise InvalidFieldName(name, problem, propose_campaigns_field_name(name))
         kind = campaigns_type_for(fieldtype) if isinstance(fieldtype, FieldType) else str(fieldtype)
         if length is None:
             length = campaigns_length_for(fieldtype if isinstance(fieldtype, FieldType)
@@ -175,8 +304,8 @@ class CampaignsClient:
         try:
             # custom/add is not repeated on a timeout (not idempotent at the HTTP level) but a
             # repeat is harmless: 916 makes it "exists".
-            self.http.post("custom/add", {"type": "json", "fieldname": name, "fieldtype": kind,
-                                          "fieldlength": length}, idempotent=True)
+            self._post("custom/add", {"type": "json", "fieldname": name, "fieldtype": kind,
+                                      "fieldlength": length}, idempotent=True)
         except ApiError as exc:
             if exc.code != "916":
                 raise
@@ -186,10 +315,12 @@ class CampaignsClient:
         raise ApiError("910", f"The field {name!r} was not found after creating it.")
 
     def subscribers(self, list_key: str, status: str = "active") -> Iterator[str]:
-        """Emails of a list's contacts with ``status`` (active, unsubscribed, bounced, spam, dnm, all)."""
-        param = STATUS_PARAM.get(status.lower())
+        """Emails of a list's contacts with ``status``: active, unsub(scribed), bounce(d), recent,
+        mostrecent — getlistsubscribers' documented statuses (no spam, dnm or all)."""
+        param = SUBSCRIBER_STATUS.get(status.lower())
         if param is None:
-            raise ValueError(f"Unknown subscriber status {status!r}")
+            raise ValueError(f"getlistsubscribers has no documented status {status!r} "
+                             f"(use one of active, unsub, bounce, recent, mostrecent)")
         start = 1
         while True:
             try:
@@ -209,9 +340,11 @@ class CampaignsClient:
             start += SUBSCRIBERS_RANGE
 
     def count(self, list_key: str, status: str = "active") -> int:
-        param = STATUS_PARAM.get(status.lower())
-        if param is None or param == "all":
-            raise ValueError(f"Unknown subscriber status {status!r}")
+        """listsubscriberscount for a documented status: active, unsub, bounce or spam."""
+        param = COUNT_STATUS.get(status.lower())
+        if param is None:
+            raise ValueError(f"listsubscriberscount has no documented status {status!r} "
+                             f"(use one of active, unsub, bounce, spam)")
         body = self.http.get("listsubscriberscount", {"resfmt": "JSON", "listkey": list_key,
                                                       "status": param})
         return int(body.get("no_of_contacts") or 0)
@@ -221,16 +354,19 @@ class CampaignsClient:
     def subscribe(self, list_key: str, contactinfo: dict[str, str], *, topic_ids: Iterable[str] = (),
                   source: str = DEFAULT_SOURCE, subscription_type: str | None = None,
                   lawful_basis: str | None = None) -> SubscribeResult:
-        """Add or update one contact. Refusals raise SubscribeRefused (an ApiError with a reason)."""
+        """Subscribe one contact. Contact-level refusals raise SubscribeRefused; any other
+        ApiError stays plain (the engine decides). ``subscription_type`` / ``lawful_basis`` are
+        sent only under the account's own consent fields; without them they are not sent."""
         info = dict(contactinfo)
         email = str(info.get(EMAIL_FIELD) or "").strip()
         if not email:
             raise ValueError("contactinfo needs a 'Contact Email'.")
-        # The one place the pseudo-fields enter contactinfo.
-        if subscription_type:
-            info[SUBSCRIPTION_TYPE_FIELD] = subscription_type
-        if lawful_basis:
-            info[LAWFUL_BASIS_FIELD] = lawful_basis
+        if subscription_type or lawful_basis:
+            consent = self.consent_fields()
+            if subscription_type and consent.subscription_type:
+                info[consent.subscription_type] = subscription_type
+            if lawful_basis and consent.lawful_basis:
+                info[consent.lawful_basis] = lawful_basis
         params = {"resfmt": "JSON", "listkey": list_key, "contactinfo": json.dumps(info, ensure_ascii=False),
                   "source": source}
         topics = ",".join(str(t) for t in topic_ids if t)
@@ -238,13 +374,13 @@ class CampaignsClient:
             params["topic_id"] = topics
         try:
             # Same contactinfo = same end state, so a retry after a timeout is safe.
-            body = self.http.post("json/listsubscribe", params, idempotent=True)
+            body = self._post("json/listsubscribe", params, idempotent=True)
         except ApiError as exc:
-            if exc.code in ("2004", "2005", "2104", *PLAN_LIMIT_CODES):
-                raise SubscribeRefused(exc, exc.contact_status) from None
+            if exc.code in CONTACT_REFUSAL_CODES:
+                raise SubscribeRefused(exc) from None
             raise
-        outcome = "updated" if str(body.get("contact_status", "")).lower() == "updated" else "added"
-        return SubscribeResult(email, outcome)
+        message = str(body.get("message") or "")
+        return SubscribeResult(email, confirmation_sent="confirm" in message.lower())
 
     def bulk_add(self, list_key: str, emails: Iterable[str]) -> int:
         """Add emails only (no field data), ≤ 10 per call. Returns the number of calls made."""
@@ -264,9 +400,9 @@ class CampaignsClient:
     def _bulk(self, list_key: str, emails: list[str]) -> None:
         try:
             # Adding the same emails twice ends in the same list: safe to retry.
-            self.http.post("addlistsubscribersinbulk", {"resfmt": "JSON", "listkey": list_key,
-                                                        "emailids": ",".join(emails)}, idempotent=True)
+            self._post("addlistsubscribersinbulk", {"resfmt": "JSON", "listkey": list_key,
+                                                    "emailids": ",".join(emails)}, idempotent=True)
         except ApiError as exc:
             if exc.code in PLAN_LIMIT_CODES:
-                raise SubscribeRefused(exc, None) from None
+                raise SubscribeRefused(exc) from None
             raise

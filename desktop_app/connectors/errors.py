@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
+from desktop_app.domain.limits import LIMITS
+
 
 class ZohoError(Exception):
     """Base of every connector error."""
@@ -108,9 +110,37 @@ class Unavailable(ZohoError):
 # --------------------------------------------------------------------------- normalising
 
 CAMPAIGNS_SUCCESS_CODES = {"0", "200"}
-# Books: 401 + code 57 (wire contract [INF]); Campaigns: code "401" in a 200 body.
-_INVALID_TOKEN_TEXT = ("invalid oauth", "invalid_token", "invalid_oauthtoken", "oauth token")
+# Books: 401 + code 57 (wire contract [INF]). Campaigns answers a dead, expired, revoked or
+# under-scoped token inside HTTP 200: code "1007" "Unauthorized key." (its documented error table)
+# or "401"; either means: refresh once and retry, then AuthExpired.
+CAMPAIGNS_INVALID_TOKEN_CODES = frozenset({"401", "1007"})
+_INVALID_TOKEN_TEXT = ("invalid oauth", "invalid_token", "invalid_oauthtoken", "oauth token",
+                       "unauthorized key", "invalid authtoken")
 BOOKS_DAILY_CAP_CODE = "1070"
+# Campaigns' documented error table (reference §3.5): these codes mean what the table says. Zoho
+# documents no lock code, so an answer with any OTHER code whose message reads like a lock is one.
+CAMPAIGNS_DOCUMENTED_CODES = frozenset({
+    "0", "200", "400", "401", "404", "500", "901", "902", "903", "910", "914", "916", "992", "993",
+    "995", "1001", "1002", "1003", "1004", "1005", "1006", "1007", "2001", "2002", "2003", "2004",
+    "2005", "2101", "2102", "2103", "2104", "2202", "2203", "2205", "2206", "2302", "2401", "2402",
+    "2501", "2502", "2602", "2603", "2604", "2701", "2704", "2706", "9000", "9001", "9002",
+    *(str(c) for c in range(4010, 4020)),
+})
+LOCK_WORDS = ("exceeded", "limit", "blocked", "locked", "too many")
+DEFAULT_LOCK_SECONDS = 30 * 60.0
+
+
+def reads_like_lock(message: str) -> bool:
+    """Does a Campaigns message say the API is locked/blocked for exceeding its calls?"""
+    text = (message or "").lower()
+    return any(word in text for word in LOCK_WORDS)
+
+
+def lock_seconds(family: str, scale: float = 1.0) -> float:
+    """The documented lock period of a Campaigns endpoint family (``domain.limits``), scaled."""
+    limit = LIMITS.get(family)
+    seconds = limit.lock_seconds if limit is not None and limit.lock_seconds else DEFAULT_LOCK_SECONDS
+    return seconds / (scale if scale and scale > 0 else 1.0)
 
 
 @dataclass(frozen=True)
@@ -160,8 +190,12 @@ def _body_code(body: dict) -> tuple[str | None, str, dict]:
 
 
 def classify(status: int, text: str, headers=None, *, family: str = "",
-             now: datetime | None = None) -> Answer:
-    """One HTTP answer (status, body text, headers) → success body or a typed error."""
+             now: datetime | None = None, scale: float = 1.0) -> Answer:
+    """One HTTP answer (status, body text, headers) → success body or a typed error.
+
+    ``family`` is the endpoint family (for locks); ``scale`` divides the documented lock periods
+    like the limiter's (tests run Zoho's windows faster).
+    """
     now = now or datetime.now(UTC)
     wait = retry_after_seconds(headers)
     try:
@@ -192,10 +226,13 @@ def classify(status: int, text: str, headers=None, *, family: str = "",
         if ok and status_text != "error":
             return Answer(body, None)
         # Campaigns reports errors inside HTTP 200.
-        if code == "401" or any(t in message.lower() for t in _INVALID_TOKEN_TEXT):
+        if code in CAMPAIGNS_INVALID_TOKEN_CODES or any(t in message.lower() for t in _INVALID_TOKEN_TEXT):
             return Answer(None, AuthExpired(), invalid_token=True)
-        if code == "429":
-            until = now + timedelta(seconds=wait if wait is not None else 30 * 60)
+        if code == "429" or (code not in CAMPAIGNS_DOCUMENTED_CODES and reads_like_lock(message)):
+            # "429" + Retry-After (lenient reading) or an undocumented code that says "blocked for
+            # the next 30 minutes": the family is locked for its documented period.
+            seconds = wait if wait is not None else lock_seconds(family, scale)
+            until = now + timedelta(seconds=seconds)
             return Answer(None, Locked(family or "campaigns", until), retry_after=wait)
         if code in ("500", "2101"):
             return Answer(None, Unavailable(), retryable=True, retry_after=wait)

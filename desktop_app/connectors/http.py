@@ -21,6 +21,7 @@ from typing import Protocol
 import requests
 
 from desktop_app.connectors.errors import (
+    AuthExpired,
     Locked,
     ZohoError,
     classify,
@@ -82,8 +83,10 @@ class HttpService:
         return self.request("GET", path, params=params, idempotent=True)
 
     def post(self, path: str, params: Mapping[str, object] | None = None,
-             data: Mapping[str, object] | None = None, *, idempotent: bool) -> dict:
-        return self.request("POST", path, params=params, data=data, idempotent=idempotent)
+             data: Mapping[str, object] | None = None, *, idempotent: bool,
+             headers: Mapping[str, str] | None = None) -> dict:
+        return self.request("POST", path, params=params, data=data, idempotent=idempotent,
+                            headers=headers)
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Full jitter: uniform(0, min(cap, base·2^attempt)), never less than Retry-After."""
@@ -106,7 +109,8 @@ class HttpService:
                 # Includes ChunkedEncodingError (a truncated body): transient like a timeout.
                 log.info("%s %s %s -> %s", self.name, method, path, type(exc).__name__)
                 return error_from_exception(exc), None, False, True, None
-        answer = classify(status, text, resp_headers, family=family)
+        answer = classify(status, text, resp_headers, family=family,
+                          scale=getattr(self.limiter, "scale", 1.0) or 1.0)
         code = getattr(answer.error, "code", None) or (type(answer.error).__name__ if answer.error else "ok")
         # One line per call: DEBUG when it went well (a 100,000-customer run makes 100,000 calls),
         # INFO when it did not, so the log file shows problems without drowning in successes.
@@ -115,29 +119,38 @@ class HttpService:
         return answer.error, answer.body, answer.invalid_token, answer.retryable, answer.retry_after
 
     def request(self, method: str, path: str, *, params: Mapping[str, object] | None = None,
-                data: Mapping[str, object] | None = None, idempotent: bool) -> dict:
+                data: Mapping[str, object] | None = None, idempotent: bool,
+                headers: Mapping[str, str] | None = None) -> dict:
         path = path.lstrip("/")
         url = f"{self.base_url}/{path}"
         family = self.family_of(method, path)
         refreshed = False
+        failed_token: str | None = None
         attempt = 0
         while True:
             self.limiter.acquire(family, self.limit_key)
-            headers = {}
+            sent_headers = dict(headers or {})
             token = None
             if self.tokens is not None:
                 token = self.tokens.access_token()
-                headers["Authorization"] = f"Zoho-oauthtoken {token}"
+                if refreshed and token == failed_token:
+                    # The provider kept the refused token (it could not or would not refresh):
+                    # sending it again can only be refused again.
+                    raise AuthExpired()
+                sent_headers["Authorization"] = f"Zoho-oauthtoken {token}"
             error, body, invalid_token, retryable, retry_after = self._send(
-                method, url, path, family, params, data, headers)
+                method, url, path, family, params, data, sent_headers)
             if error is None:
                 return body or {}
             if isinstance(error, Locked):
                 self.limiter.hold(family, error.until)
             if invalid_token and token is not None and not refreshed:
                 # The token expired early or was revoked server-side: refresh once, then retry
-                # (the request was refused, so even a write is safe to repeat).
+                # (the request was refused, so even a write is safe to repeat). The provider
+                # refreshes only if ``token`` is still its current one, so N threads refused at
+                # once cost one refresh. A second refusal is AuthExpired (below: raise error).
                 refreshed = True
+                failed_token = token
                 self.tokens.invalidate(token)
                 continue
             if retryable and (idempotent or method == "GET") and attempt < self.retries:

@@ -74,10 +74,13 @@ class Limiter:
             found.append(books_daily_limit(self.books_plan))
         return found
 
-    def set_books_plan(self, plan: str) -> None:
-        """Switch the Books daily cap to ``plan``'s (from ``GET /organizations``)."""
+    def set_books_plan(self, plan: str | None) -> None:
+        """Switch the Books daily cap to the organization's ``plan_name`` (``GET /organizations``).
+
+        A plan_name the table does not know (or none) gets the smallest cap (Free, 1,000).
+        """
         with self._lock:
-            self.books_plan = plan or DEFAULT_BOOKS_PLAN
+            self.books_plan = plan or ""
             for (family, _key), windows in list(self._windows.items()):
                 if family == "books":
                     daily = self._build(family)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app import config
-from desktop_app.connectors.auth import OAuthClient, TokenManager, TokenSet, sign_in_auto_approve
+from desktop_app.connectors.auth import (
+    OAuthClient,
+    ScopeCheck,
+    TokenManager,
+    TokenSet,
+    check_scopes,
+    sign_in_auto_approve,
+)
 from desktop_app.connectors.books import BooksClient, books_family
 from desktop_app.connectors.campaigns import CampaignsClient, campaigns_family
 from desktop_app.connectors.http import HttpService, TokenProvider
@@ -60,6 +67,7 @@ class Connection:
     oauth: OAuthClient
     tokens: TokenManager
     email: str
+    scopes: ScopeCheck | None = None  # what the probe after the code exchange found
 
     @property
     def refresh_token(self) -> str:
@@ -89,6 +97,10 @@ def connect_with_tokens(endpoints: config.Endpoints, oauth: OAuthClient, token_s
 def _connection(endpoints: config.Endpoints, oauth: OAuthClient, token_set: TokenSet,
                 limiter: Limiter | None) -> Connection:
     assert token_set.refresh_token, "a sign-in always yields a refresh token"
+    # Right after the code exchange: probe the granted scopes with the fresh access token (no
+    # refresh) and name every missing one in one AuthError.
+    found = check_scopes(oauth, token_set.access_token, books_url=endpoints.books,
+                         campaigns_url=endpoints.campaigns)
     tokens = TokenManager(oauth, token_set.refresh_token, initial=token_set, limiter=limiter)
-    email = oauth.user_email(tokens.access_token())
-    return Connection(endpoints, oauth, tokens, email)
+    email = found.email or oauth.user_email(tokens.access_token())
+    return Connection(endpoints, oauth, tokens, email, found)

@@ -8,6 +8,7 @@ benchmarks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 
@@ -47,7 +48,30 @@ BOOKS_DAILY_CAP_BY_PLAN = {
     "elite": 10_000,
     "ultimate": 10_000,
 }
+# The limiter's plan before the organization's plan_name is known (``Limiter.set_books_plan``).
 DEFAULT_BOOKS_PLAN = "premium"
+# An organization whose plan_name is not one of the above gets the smallest cap (Free).
+SMALLEST_BOOKS_DAILY_CAP = min(BOOKS_DAILY_CAP_BY_PLAN.values())
+
+
+def books_plan_key(plan_name: str | None) -> str | None:
+    """Books ``plan_name`` → a key of BOOKS_DAILY_CAP_BY_PLAN, or None when not recognised.
+
+    Exact names (any case: "PREMIUM", "premium") and names holding exactly one known plan as a
+    word ("Standard (Yearly)", "Zoho Books Premium") are recognised; anything else is not.
+    """
+    text = (plan_name or "").strip().lower()
+    if text in BOOKS_DAILY_CAP_BY_PLAN:
+        return text
+    words = set(re.findall(r"[a-z]+", text))
+    found = [plan for plan in BOOKS_DAILY_CAP_BY_PLAN if plan in words]
+    return found[0] if len(found) == 1 else None
+
+
+def books_daily_cap(plan_name: str | None) -> int:
+    """The documented daily API cap for a Books plan; an unknown plan gets the smallest (Free)."""
+    key = books_plan_key(plan_name)
+    return BOOKS_DAILY_CAP_BY_PLAN[key] if key else SMALLEST_BOOKS_DAILY_CAP
 
 LIMITS: dict[str, Limit] = {
     # Accounts: 10 access-token requests per 10 minutes; the rest of the window is blocked.
@@ -86,8 +110,8 @@ CAMPAIGNS_PATH_FAMILY = {
 }
 
 
-def books_daily_limit(plan: str = DEFAULT_BOOKS_PLAN) -> Limit:
-    return Limit("books.daily", (Window(BOOKS_DAILY_CAP_BY_PLAN.get(plan.lower(), 1_000), DAY),))
+def books_daily_limit(plan: str | None = DEFAULT_BOOKS_PLAN) -> Limit:
+    return Limit("books.daily", (Window(books_daily_cap(plan), DAY),))
 
 
 def parse_limits_mode(text: str) -> tuple[bool, float]:

@@ -2,9 +2,10 @@
 the rules a mapping must follow, and turning one Books record into Campaigns ``contactinfo``.
 
 Decisions where Zoho is silent [INF]:
-- New Campaigns field names: letters, digits and single inner spaces, 1–50 characters
-  (:data:`NEW_FIELD_NAME_RULE`); ``custom/add`` documents "alphanumeric" and the Sandbox answers
-  ``1001`` to anything else, so underscores are left out too.
+- New Campaigns field names: ASCII letters and digits only, 1–50 characters
+  (:func:`campaigns_field_name_problem`, :data:`NEW_FIELD_NAME_RULE`): ``custom/add`` documents
+  "alphanumeric", and the strict reading (the Sandbox's default) refuses spaces, accents and
+  underscores with ``1001``. :func:`propose_campaigns_field_name` makes a valid name of a label.
 - The same Books field may feed several Campaigns fields; a Campaigns field takes one Books field.
 - A Books picklist creates a *Text* field: ``custom/add`` takes no picklist options, and an
   option-less picklist would refuse every value.
@@ -17,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -226,24 +228,54 @@ def compatible(books_type: FieldType, campaigns_type: FieldType) -> bool:
 
 NEW_FIELD_NAME_MAX = 50
 NEW_FIELD_NAME_RULE = (
-    f"a new field name has 1–{NEW_FIELD_NAME_MAX} letters, digits and spaces "
-    "(no other characters, no leading or trailing space)"
+    f"a new Zoho Campaigns field name has 1–{NEW_FIELD_NAME_MAX} letters (A–Z) and digits only "
+    "(no spaces, accents, underscores or other characters)"
 )
-_NEW_NAME = re.compile(r"[^\W_]+(?: [^\W_]+)*")
+_CAMPAIGNS_NAME = re.compile(r"[A-Za-z0-9]+")
+FALLBACK_FIELD_NAME = "Field"
+
+
+def campaigns_field_name_problem(name: str) -> str | None:
+    """Why ``custom/add`` would refuse ``name``, or None when it is a valid new field name.
+
+    Zoho documents ``fieldname`` as "alphanumeric"; the strict reading (the Sandbox's default)
+    allows ASCII letters and digits only, 1–50 of them.
+    """
+    if not name:
+        return "The new field needs a name."
+    if len(name) > NEW_FIELD_NAME_MAX:
+        return f"“{name[:20]}…” is longer than {NEW_FIELD_NAME_MAX} characters."
+    if not _CAMPAIGNS_NAME.fullmatch(name):
+        return f"“{name}” has characters Zoho Campaigns refuses in a field name: {NEW_FIELD_NAME_RULE}."
+    return None
+
+
+def propose_campaigns_field_name(label: str) -> str:
+    """A valid new Campaigns field name from a label: accents stripped, words CamelCased, ≤ 50.
+
+    ``"Region"`` → ``"Region"``, ``"cf_sales_region"`` → ``"SalesRegion"``, ``"Région de vente"``
+    → ``"RegionDeVente"``; nothing usable → ``"Field"``.
+    """
+    text = (label or "").strip()
+    if text.lower().startswith("cf_"):
+        text = text[3:]
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[A-Za-z0-9]+", ascii_text)
+    name = "".join(w[0].upper() + w[1:] for w in words)[:NEW_FIELD_NAME_MAX]
+    return name or FALLBACK_FIELD_NAME
 
 
 def is_legal_new_field_name(name: str) -> bool:
-    return len(name) <= NEW_FIELD_NAME_MAX and bool(_NEW_NAME.fullmatch(name))
+    return campaigns_field_name_problem(name) is None
 
 
 def new_field_name(field: BooksField) -> str:
-    """The Campaigns field a New-field row creates: the Books label, made a legal name."""
-    for source in (field.label, field.key.removeprefix("cf_"), "Books field"):
-        words = re.sub(r"[\W_]+", " ", source).split()
-        name = " ".join(words)[:NEW_FIELD_NAME_MAX].rstrip()
-        if name:
+    """The Campaigns field a New-field row creates: the Books label, made a valid name."""
+    for source in (field.label, field.key):
+        name = propose_campaigns_field_name(source)
+        if name != FALLBACK_FIELD_NAME:
             return name
-    return "Books field"  # pragma: no cover - the last source is always a legal name
+    return FALLBACK_FIELD_NAME
 
 
 # --------------------------------------------------------------------------- mapping rows
@@ -308,7 +340,9 @@ def _row_problem(
         if existing is not None or is_email_target:
             return f"“{target}” already exists in Zoho Campaigns; untick New field."
         if not is_legal_new_field_name(row.campaigns_field):  # untrimmed: it is the name created
-            return f"“{row.campaigns_field}” cannot be created in Zoho Campaigns: {NEW_FIELD_NAME_RULE}."
+            proposal = propose_campaigns_field_name(row.campaigns_field)
+            return (f"“{row.campaigns_field}” cannot be created in Zoho Campaigns: {NEW_FIELD_NAME_RULE}; "
+                    f"use “{proposal}” instead.")
         return None
     if existing is None:
         if is_email_target:

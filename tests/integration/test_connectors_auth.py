@@ -217,3 +217,105 @@ def test_no_secret_in_logs_or_databases(sandbox, app_home, monkeypatch):
             if getattr(h, "baseFilename", None) == str(paths.log_file):
                 root.removeHandler(h)
                 h.close()
+
+
+# --------------------------------------------------------------------------- issue 9: the documented contract
+
+
+def _token_calls(sandbox, since: int) -> list[dict]:
+    calls = admin(sandbox, "GET", "calls", None) if since == 0 else requests.get(
+        f"{sandbox.url}/_sandbox/calls", params={"since": since}, timeout=10).json()
+    calls = calls if isinstance(calls, list) else calls.get("calls", [])
+    return [c for c in calls if c["path"] == "/oauth/v2/token"]
+
+
+def _last_call(sandbox) -> int:
+    return int(admin(sandbox, "GET", "health")["n"])
+
+
+@pytest.mark.parametrize(("scopes", "missing"), [
+    ("ZohoCampaigns.contact.ALL,AaaServer.profile.READ",
+     ["ZohoBooks.settings.READ"]),  # no organization known → contacts not probed
+    ("ZohoBooks.settings.READ,ZohoCampaigns.contact.ALL,AaaServer.profile.READ", ["ZohoBooks.contacts.READ"]),
+    ("ZohoBooks.settings.READ,ZohoBooks.contacts.READ",
+     ["AaaServer.profile.READ", "ZohoCampaigns.contact.READ"]),
+])
+def test_self_client_code_without_a_scope_names_every_missing_one(sandbox, scopes, missing):
+    from desktop_app.connectors.auth import SELF_CLIENT_SCOPES
+    from desktop_app.connectors.session import connect_with_tokens
+
+    code = admin(sandbox, "POST", "selfclient/code", {"scopes": scopes})["code"]
+    oauth = oauth_for(sandbox)
+    tokens = sign_in_with_code(oauth, code)
+    after_exchange = _last_call(sandbox)
+    with pytest.raises(AuthError) as info:
+        connect_with_tokens(sandbox.endpoints, oauth, tokens, limiter=Limiter(enabled=False))
+    message = info.value.message
+    for scope in missing:
+        assert scope in message.split(";")[0], message
+    for scope in {"AaaServer.profile.READ", "ZohoBooks.settings.READ", "ZohoBooks.contacts.READ",
+                  "ZohoCampaigns.contact.READ"} - set(missing):
+        assert scope not in message.split(";")[0], message
+    assert message.startswith("The sign-in did not grant ") and SELF_CLIENT_SCOPES in message
+    assert tokens.access_token not in message and tokens.refresh_token not in message
+    assert _token_calls(sandbox, after_exchange) == []  # the probe never refreshes
+
+
+def test_a_full_grant_passes_the_scope_check(sandbox):
+    from desktop_app.connectors.session import connect_with_tokens
+
+    code = admin(sandbox, "POST", "selfclient/code")["code"]  # the Sandbox's default: all four scopes
+    oauth = oauth_for(sandbox)
+    conn = connect_with_tokens(sandbox.endpoints, oauth, sign_in_with_code(oauth, code),
+                               limiter=Limiter(enabled=False))
+    assert conn.scopes is not None and conn.scopes.missing == () and conn.scopes.org_ids
+    assert "@" in conn.email and conn.tokens.refreshes == 0
+
+
+def test_expires_in_milliseconds_is_read_as_seconds(sandbox):
+    import time
+
+    admin(sandbox, "POST", "config", {"expires_in_ms": True})
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    assert first.expires_at - time.time() < 3600 + 60  # not 1,000 hours
+    assert oauth.refresh(first.refresh_token).expires_at - time.time() > 3000
+
+
+def test_revoke_sends_the_token_in_the_query_string(sandbox):
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    oauth.revoke(first.refresh_token)  # strict reads only ?token=
+    with pytest.raises(AuthExpired):
+        oauth.refresh(first.refresh_token)
+
+
+@pytest.mark.parametrize("contract", ["strict", "lenient"])
+def test_a_dead_token_costs_one_refresh_for_n_concurrent_writers(sandbox, contract):
+    from concurrent.futures import ThreadPoolExecutor
+
+    admin(sandbox, "POST", "config", {"contract": contract})
+    oauth = oauth_for(sandbox)
+    first = sign_in_auto_approve(oauth)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    _, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=Limiter(enabled=False))
+    key = campaigns.lists()[0].key
+    admin(sandbox, "POST", "expire-tokens")  # 1007 (strict) / 401 (lenient) for everyone at once
+    emails = [f"writer{i}@example.org" for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda e: campaigns.subscribe(key, {"Contact Email": e}), emails))
+    assert [r.email for r in results] == emails
+    assert tokens.refreshes == 1
+
+
+def test_a_token_without_the_write_scope_is_auth_expired_after_one_refresh(sandbox):
+    code = admin(sandbox, "POST", "selfclient/code",
+                 {"scopes": "ZohoCampaigns.contact.READ,ZohoBooks.settings.READ,AaaServer.profile.READ"})["code"]
+    oauth = oauth_for(sandbox)
+    first = sign_in_with_code(oauth, code)
+    tokens = TokenManager(oauth, first.refresh_token, initial=first)
+    _, campaigns = build_clients(sandbox.endpoints, "", tokens, limiter=Limiter(enabled=False))
+    key = campaigns.lists()[0].key  # reading works
+    with pytest.raises(AuthExpired):
+        campaigns.subscribe(key, {"Contact Email": "no.scope@example.org"})  # 1007 → refresh → 1007
+    assert tokens.refreshes == 1

@@ -28,6 +28,18 @@ def test_organizations(sandbox):
     assert orgs[0].plan_name
 
 
+@pytest.mark.parametrize(("plan", "cap"), [("premium", 10_000), ("standard", 2_000),
+                                           ("Ultra Enterprise 2027", 1_000)])
+def test_daily_cap_follows_plan_name_and_an_unknown_plan_is_free(sandbox, plan, cap):
+    admin(sandbox, "POST", "config", {"books_plan": plan})
+    books = books_for(sandbox)
+    org = books.organizations()[0]
+    assert BooksClient.daily_cap(org.plan_name) == cap
+    limiter = Limiter(enabled=False)
+    limiter.set_books_plan(org.plan_name)
+    assert limiter.limits_of("books")[1].windows[0].calls == cap
+
+
 def test_paging_through_5000_customers(sandbox_factory):
     books = books_for(sandbox_factory(customers=5000))
     before = books.calls_made

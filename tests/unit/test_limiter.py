@@ -172,3 +172,25 @@ def test_usage_survives_a_new_process_through_snapshot_and_restore():
     other_scale = Limiter(scale=10, clock=lambda: 5.0, sleep=lambda s: None, wall=lambda: later)
     other_scale.restore(data)
     assert other_scale.try_acquire("campaigns.listsubscribe") == 0  # another scale's snapshot is ignored
+
+
+@pytest.mark.parametrize(("plan", "cap"), [
+    ("free", 1_000), ("FREE", 1_000), ("Standard", 2_000), ("PROFESSIONAL", 5_000), ("premium", 10_000),
+    ("Elite", 10_000), ("ultimate", 10_000), ("Premium (Yearly)", 10_000), ("Zoho Books Standard", 2_000),
+    ("Ultra Enterprise 2027", 1_000), ("", 1_000), (None, 1_000), ("Standard to Premium", 1_000),
+])
+def test_books_daily_cap_by_plan_name_unknown_is_the_smallest(plan, cap):
+    from desktop_app.connectors.books import BooksClient
+    from desktop_app.domain.limits import books_daily_cap, books_daily_limit
+
+    assert books_daily_cap(plan) == cap == BooksClient.daily_cap(plan)
+    assert books_daily_limit(plan).windows[0].calls == cap
+
+
+def test_set_books_plan_with_an_unknown_plan_name_uses_the_free_cap():
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep)
+    lim.set_books_plan("Ultra Enterprise 2027")
+    assert lim.limits_of("books")[1].windows[0].calls == 1_000
+    lim.set_books_plan("")
+    assert lim.limits_of("books")[1].windows[0].calls == 1_000

@@ -23,6 +23,7 @@ from desktop_app.domain.mapping import (
     apply_mapping,
     books_custom_field,
     books_field,
+    campaigns_field_name_problem,
     campaigns_length_for,
     campaigns_type_for,
     compatible,
@@ -32,6 +33,7 @@ from desktop_app.domain.mapping import (
     is_legal_new_field_name,
     mapping_fingerprint,
     new_field_name,
+    propose_campaigns_field_name,
     to_text,
     validate_mapping,
     values_hash,
@@ -173,9 +175,9 @@ def test_a_full_valid_mapping():
         MappingRow("website", "Company Website"),
         MappingRow("cf_region", "Region", new_field=True),
         MappingRow("cf_signup_date", "Birthday"),
-        MappingRow("outstanding_receivable_amount", "Outstanding Receivable Amount", new_field=True),
+        MappingRow("outstanding_receivable_amount", "OutstandingReceivableAmount", new_field=True),
         # The same Books field may feed two different Campaigns fields.
-        MappingRow("first_name", "Greeting Name", new_field=True),
+        MappingRow("first_name", "GreetingName", new_field=True),
     )
     assert check(*rows) == []
 
@@ -277,20 +279,41 @@ def test_refuses_new_field_on_contact_email():
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["Region/Zone", "Lead_Source", "Price (€)", " Region", "Region ", "Two  Spaces", "x" * 51, "Tab\there"],
+    ("name", "proposal"),
+    [("Region/Zone", "RegionZone"), ("Lead_Source", "LeadSource"), ("Price (€)", "Price"),
+     (" Region", "Region"), ("Region ", "Region"), ("Two  Spaces", "TwoSpaces"), ("x" * 51, "X" + "x" * 49),
+     ("Tab\there", "TabHere"), ("Sales Region", "SalesRegion"), ("Région 2", "Region2"), ("地域", "Field")],
 )
-def test_refuses_an_illegal_new_field_name(name):
+def test_refuses_an_illegal_new_field_name_and_proposes_one(name, proposal):
     problem = only_problem(EMAIL_ROW, MappingRow("cf_region", name, new_field=True))
     assert problem.row == 1
     assert "cannot be created in Zoho Campaigns" in problem.message
     assert NEW_FIELD_NAME_RULE in problem.message
+    assert f"use “{proposal}” instead" in problem.message
+    assert campaigns_field_name_problem(proposal) is None
 
 
-@pytest.mark.parametrize("name", ["Region", "Région 2", "Zone 51", "x" * NEW_FIELD_NAME_MAX, "地域"])
+@pytest.mark.parametrize("name", ["Region", "Region2", "Zone51", "x" * NEW_FIELD_NAME_MAX, "GSTNumber", "2ndLine"])
 def test_legal_new_field_names(name):
-    assert is_legal_new_field_name(name)
+    assert is_legal_new_field_name(name) and campaigns_field_name_problem(name) is None
     assert check(EMAIL_ROW, MappingRow("cf_region", name, new_field=True)) == []
+
+
+@pytest.mark.parametrize("name", ["", "Sales Region", "cf_region", "Région", "x" * 51, "a-b", "地域"])
+def test_campaigns_field_name_problem_is_the_strict_alphanumeric_rule(name):
+    problem = campaigns_field_name_problem(name)
+    assert problem and problem.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("Region", "Region"), ("cf_sales_region", "SalesRegion"), ("Région de vente", "RegionDeVente"),
+     ("GST number", "GSTNumber"), ("Billing Street 2", "BillingStreet2"), ("e-mail / opt-in", "EMailOptIn"),
+     ("", "Field"), ("€€", "Field"), ("地域", "Field"), ("Long " * 20, "Long" * 12 + "Lo")],
+)
+def test_propose_campaigns_field_name(label, expected):
+    name = propose_campaigns_field_name(label)
+    assert name == expected and campaigns_field_name_problem(name) is None
 
 
 @pytest.mark.parametrize(
@@ -332,12 +355,12 @@ def test_reports_one_problem_per_row_across_many_rows():
 @pytest.mark.parametrize(
     ("field", "expected"),
     [
-        (books_field("outstanding_receivable_amount"), "Outstanding Receivable Amount"),
-        (books_field("billing_address.city"), "Billing City"),
-        (books_custom_field("cf_zone", "Region/Zone", "string"), "Region Zone"),
-        (books_custom_field("cf_lead", "Lead_Source (web)", "string"), "Lead Source web"),
-        (books_custom_field("cf_euro", "€€", "string"), "euro"),
-        (books_custom_field("cf_long", "Long " * 20, "string"), ("Long " * 10).strip()),
+        (books_field("outstanding_receivable_amount"), "OutstandingReceivableAmount"),
+        (books_field("billing_address.city"), "BillingCity"),
+        (books_custom_field("cf_zone", "Region/Zone", "string"), "RegionZone"),
+        (books_custom_field("cf_lead", "Lead_Source (web)", "string"), "LeadSourceWeb"),
+        (books_custom_field("cf_euro", "€€", "string"), "Euro"),
+        (books_custom_field("cf_long", "Long " * 20, "string"), "Long" * 12 + "Lo"),
     ],
 )
 def test_new_field_name_is_the_books_label_made_legal(field, expected):
