@@ -1,5 +1,10 @@
 """A run's counts (SPEC R20): every candidate ends up in exactly one bucket, so
-total = added + updated + unchanged + skipped must equal the number of candidates seen."""
+total = added + updated + unchanged + skipped + awaiting must equal the number of candidates seen.
+
+``awaiting`` holds contacts sent to a double opt-in list: Campaigns emailed them a confirmation
+and they join only after confirming (never counted as added). Its JSON key is
+``awaiting_confirmation``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-_BUCKETS = ("added", "updated", "unchanged", "skipped")
+_BUCKETS = ("added", "updated", "unchanged", "skipped", "awaiting")
+# The name each bucket has in as_dict/JSON (the attribute name otherwise).
+_KEYS = {"awaiting": "awaiting_confirmation"}
 
 
 @dataclass
@@ -16,6 +23,7 @@ class RunCounts:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    awaiting: int = 0  # awaiting confirmation (double opt-in)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -25,7 +33,7 @@ class RunCounts:
 
     @property
     def total(self) -> int:
-        return self.added + self.updated + self.unchanged + self.skipped
+        return self.added + self.updated + self.unchanged + self.skipped + self.awaiting
 
     def reconciles(self, total_candidates: int) -> bool:
         return self.total == total_candidates
@@ -36,20 +44,30 @@ class RunCounts:
         return RunCounts(*(getattr(self, b) + getattr(other, b) for b in _BUCKETS))
 
     def as_dict(self) -> dict[str, int]:
-        """The four buckets and the total (the total is derived, kept for readers such as JSON)."""
-        return {**{b: getattr(self, b) for b in _BUCKETS}, "total": self.total}
+        """The five buckets and the total (derived, kept for readers such as JSON).
+
+        ``awaiting`` is named ``awaiting_confirmation`` here.
+        """
+        return {**{_KEYS.get(b, b): getattr(self, b) for b in _BUCKETS}, "total": self.total}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunCounts:
-        """Missing buckets count 0; a ``total`` that disagrees with the buckets is refused."""
+        """Missing buckets count 0; ``awaiting_confirmation`` or ``awaiting`` is accepted; a
+        ``total`` that disagrees with the buckets is refused."""
+
+        def value(bucket: str) -> int:
+            key = _KEYS.get(bucket)
+            raw = data.get(key) if key and data.get(key) is not None else data.get(bucket)
+            return int(raw or 0)
+
         try:
-            counts = cls(**{b: int(data.get(b) or 0) for b in _BUCKETS})
+            counts = cls(**{b: value(b) for b in _BUCKETS})
             total = None if data.get("total") is None else int(data["total"])
         except (TypeError, ValueError) as exc:
             raise ValueError(f"Run counts are not valid: {exc}") from None
         if total is not None and total != counts.total:
             raise ValueError(
                 f"Run counts do not add up: total {data['total']} but "
-                f"added + updated + unchanged + skipped = {counts.total}."
+                f"added + updated + unchanged + skipped + awaiting confirmation = {counts.total}."
             )
         return counts

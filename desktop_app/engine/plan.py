@@ -32,6 +32,9 @@ SUPPRESSED_STATUS_REASON: dict[str, SkipReason] = {
 }
 
 
+# The state-table status of a contact sent to a double opt-in list whose confirmation is still out.
+AWAITING = "awaiting"
+
 # A staged record Books sent in a form we cannot read carries its problem under this key.
 UNREADABLE_KEY = "_unreadable"
 
@@ -58,6 +61,9 @@ class Planned:
     reason: SkipReason | None = None
     detail: str | None = None
     old_address: str | None = None  # set when Books changed the email of a linked contact
+    # UNCHANGED because a confirmation email (double opt-in) is still out for this address: never
+    # re-sent while it waits; ``values_hash`` stays the one sent with it.
+    awaiting: bool = False
 
 
 def customer_name(record: Mapping[str, Any]) -> str:
@@ -75,8 +81,14 @@ def plan_customer(
     update_empty: bool,
     suppressed: Mapping[str, str],
     duplicate_of: str | None = None,
+    listed: bool = False,
 ) -> Planned:
-    """One customer's plan. ``duplicate_of`` names the customer that owns the same email, if any."""
+    """One customer's plan. ``duplicate_of`` names the customer that owns the same email, if any.
+
+    ``suppressed`` maps email keys to Campaigns states that forbid a subscribe (the list's read and
+    the addresses Campaigns refused earlier). ``listed``: a full run's read of the list's members
+    holds this address (a contact awaiting confirmation who confirmed is then in the list).
+    """
     contact_id = str(record["contact_id"])
     name = customer_name(record)
     verdict = emails.check(record.get("email"))
@@ -102,6 +114,11 @@ def plan_customer(
     values = apply_mapping(record, rows, update_empty=update_empty)
     values[CAMPAIGNS_EMAIL] = verdict.address or ""
     digest = values_hash(values)
+    if remembered == AWAITING and link is not None:
+        if not listed:  # still waiting for its confirmation: another subscribe would email it again
+            return Planned(contact_id, name, Action.UNCHANGED, verdict.key, verdict.address, values=values,
+                           values_hash=link.values_hash, awaiting=True)
+        link = LinkState(link.email_key, link.values_hash, True, "active")  # it confirmed: a member
     old_address = None
     if link is not None and link.email_key and link.email_key != verdict.key:
         old_address = link.email_key

@@ -11,9 +11,21 @@ Durability (R24): every step that changes Campaigns is bracketed by commits to S
   an uninterrupted run's and no data is written differently (listsubscribe is idempotent).
 - The watermark moves only when a run completes.
 
+Double opt-in: until the sync knows how its list treats a new contact (``opt_in_mode`` unknown),
+the first subscribe of a run goes out alone. A plain success proves the list adds at once
+("direct", then writes go parallel); an answer saying a confirmation email was sent stops the run
+as *needs_decision* (that one contact counts as awaiting confirmation, nothing else is written)
+until the user accepts double opt-in or chooses another list.
+
+Added vs updated is decided here, never from Campaigns' answer: a planned add counts added (or
+updated when a full run's read of the list already holds the address, unless the add was this
+run's own intent before a kill); a planned update counts updated.
+
 Errors become run statuses: the daily Books cap or a Campaigns lock → *deferred* (with its
-resume time; the next run continues from the checkpoint); expired sign-in or an unusable answer →
-*failed* with a sentence; cancel → *cancelled* at a batch boundary.
+resume time; the next run continues from the checkpoint); expired sign-in, an unusable answer or
+the same unknown Campaigns code for several contacts in a row → *failed* with a sentence, and
+the contacts concerned are not skipped (the problem is not theirs); cancel → *cancelled* at a
+batch boundary.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ from desktop_app.connectors.errors import (
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import books_field
 from desktop_app.domain.skips import SkipReason
-from desktop_app.engine.plan import Action, Planned, plan_customer
+from desktop_app.engine.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
 from desktop_app.engine.state import RunState, SyncSnapshot
 from desktop_app.store.lock import RunLock
@@ -50,9 +62,17 @@ BATCH_SIZE = 50
 WRITE_WORKERS = 4
 MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read did not return
 
-# Refusals that reflect the contact's state in Campaigns (remembered in the state table).
-_STATE_REASONS = frozenset({SkipReason.UNSUBSCRIBED, SkipReason.DO_NOT_MAIL, SkipReason.BOUNCED,
-                            SkipReason.SPAM_COMPLAINT})
+# The same unknown Campaigns error code for this many contacts in a row is the account's or the
+# app's problem, not the contacts': the run fails instead of skipping them.
+SYSTEMIC_STREAK = 5
+
+# Refusals that reflect the contact's state in Campaigns (remembered in the state table), and the
+# state each one stands for.
+_STATE_OF_REASON = {SkipReason.UNSUBSCRIBED: "unsub", SkipReason.DO_NOT_MAIL: "dnm",
+                    SkipReason.BOUNCED: "bounce", SkipReason.SPAM_COMPLAINT: "spam"}
+
+RECONNECT_MESSAGE = ("Zoho no longer accepts the app's sign-in (it expired or was revoked): the account needs "
+                     "reconnecting. Reconnect it, then run the sync again; no customer was skipped because of it.")
 
 
 class NoSyncConfigured(Exception):
@@ -60,14 +80,42 @@ class NoSyncConfigured(Exception):
         super().__init__("No sync is configured yet; create one first (desktop-app sync create …).")
 
 
+class SystemicRefusal(ZohoError):
+    """Campaigns refused several contacts in a row with the same unknown code: the run fails."""
+
+    title = "Zoho Campaigns refused the writes"
+
+    def __init__(self, code: str, zoho_message: str, count: int) -> None:
+        self.code = code
+        said = f" (“{zoho_message}”)" if zoho_message else ""
+        super().__init__(
+            f"Zoho Campaigns refused {count} contacts in a row with the same error, code {code}{said}. "
+            "That is a problem of the account or the sync's settings, not of these contacts, so none was "
+            "skipped; check the field mapping and the Zoho Campaigns account, then run the sync again.")
+
+
+DOUBLE_OPT_IN = "double_opt_in"  # RunOutcome.decision of a needs_decision run
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    status: str  # completed | failed | cancelled | deferred
+    status: str  # completed | failed | cancelled | deferred | needs_decision
     kind: str
     counts: RunCounts
-    error: str | None = None
+    error: str | None = None  # the sentence of a failed, deferred or needs_decision run
     resume_at: datetime | None = None
+    decision: str | None = None  # needs_decision: what the user must decide ("double_opt_in")
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.status == "needs_decision"
+
+
+def double_opt_in_message(list_name: str, awaiting: int) -> str:
+    who = "1 customer was" if awaiting == 1 else f"{awaiting:,} customers were"
+    return (f"The list “{list_name}” sends a confirmation email to each new contact (double opt-in): {who} "
+            "sent one and joins only after confirming. Accept double opt-in or choose another list.")
 
 
 def utc_now() -> datetime:
@@ -106,6 +154,9 @@ class SyncRun:
         self.counts = RunCounts()
         self._pool: ThreadPoolExecutor | None = None
         self.members: set[str] | None = None
+        self.opt_in_mode = "unknown"
+        # The current run of the same unknown error code: (code, message, [(contact id, recorded)]).
+        self._streak: tuple[str, str, list[tuple[str, bool]]] | None = None
 
     # ------------------------------------------------------------------ entry point
 
@@ -130,6 +181,14 @@ class SyncRun:
                 return RunOutcome(run_id, "deferred", kind, counts,
                                   "The last run is waiting for the API limit to reset; it continues after "
                                   f"{until.astimezone().strftime('%Y-%m-%d %H:%M')}.", until)
+            if snap.opt_in_mode == "unknown" and (waiting_decision := self.state.decision_run(snap.sync_id)):
+                awaiting = self.state.awaiting_count(snap.sync_id)
+                if awaiting:
+                    # Still undecided: another run would only email one more customer. No call, no new run.
+                    run_id, counts, kind = waiting_decision
+                    return RunOutcome(run_id, "needs_decision", kind, counts,
+                                      double_opt_in_message(snap.list_name, awaiting), decision=DOUBLE_OPT_IN)
+            self.opt_in_mode = snap.opt_in_mode
             run = self.state.resume_or_start(snap, trigger=self.trigger, force_full=self.force_full,
                                              now=self.clock(), full_every=FULL_RECONCILE_EVERY)
             self.run_id = run.id
@@ -137,15 +196,19 @@ class SyncRun:
             self.counts = run.counts
             self.checkpoint = dict(run.checkpoint or {})
             calls_before = self._calls()
+            decision = None
             try:
                 status = self._work(snap)
                 error, resume_at = None, None
+                if status == "needs_decision":
+                    decision = DOUBLE_OPT_IN
+                    error = double_opt_in_message(snap.list_name, self.state.awaiting_count(snap.sync_id))
             except (DailyCapReached, Locked, RateLimited) as exc:
                 status, error = "deferred", exc.message
                 resume_at = getattr(exc, "reset_at", None) or getattr(exc, "until", None) \
                     or getattr(exc, "retry_at", None)
-            except AuthExpired as exc:
-                status, error, resume_at = "failed", exc.message, None
+            except AuthExpired:
+                status, error, resume_at = "failed", RECONNECT_MESSAGE, None
             except ZohoError as exc:
                 status, error, resume_at = "failed", exc.message, None
             except Exception as exc:  # a bug must still leave a failed run, not a "running" ghost
@@ -158,11 +221,13 @@ class SyncRun:
                                   resume_at=resume_at, now=self.clock(), snap=snap,
                                   calls_books=books_calls, calls_campaigns=campaigns_calls)
             self._report(Phase.FINISHING, self.counts.total, self.counts.total, status)
-            return RunOutcome(self.run_id, status, self.kind, self.counts, error, resume_at)
+            return RunOutcome(self.run_id, status, self.kind, self.counts, error, resume_at, decision)
 
     # ------------------------------------------------------------------ phases
 
     def _work(self, snap: SyncSnapshot) -> str:
+        if self.opt_in_mode == "unknown" and self.state.awaiting_count(snap.sync_id):
+            return "needs_decision"  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
         self._ensure_new_fields(snap)
         suppressed = self._suppressed(snap)
@@ -175,9 +240,7 @@ class SyncRun:
             self.checkpoint = {"stage": "write", "after": ""}
             self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts,
                                        estimated_total=self.state.staged_count(self.run_id))
-        if self._write(snap, suppressed):
-            return "cancelled"
-        return "completed"
+        return self._write(snap, suppressed) or "completed"
 
     def _ensure_new_fields(self, snap: SyncSnapshot) -> None:
         """Create ticked "New field" Campaigns fields once, before the first write needing them."""
@@ -191,11 +254,15 @@ class SyncRun:
             self.state.mark_field_created(snap.sync_id, row.campaigns_field)
 
     def _suppressed(self, snap: SyncSnapshot) -> dict[str, str]:
-        """Addresses the list holds as unsubscribed, bounced, spam or do-not-mail: never re-subscribed."""
+        """Addresses the list holds as unsubscribed or bounced: never re-subscribed.
+
+        Zoho documents no listing of spam or do-not-mail contacts: those are learned from
+        listsubscribe's refusals (code 2104) and remembered per address (``remembered_suppressed``).
+        """
         from desktop_app.domain.emails import identity
 
         found: dict[str, str] = {}
-        for status in ("unsub", "bounce", "spam", "dnm"):
+        for status in ("unsub", "bounce"):
             for email in self.campaigns.subscribers(snap.list_key, status):
                 key = identity(email)
                 if key:
@@ -265,41 +332,60 @@ class SyncRun:
         self.state.stage_unreadable(self.run_id, bad, 0)
         self.state.forget_missing(snap.sync_id, self.run_id)
 
-    def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> bool:
-        """Plan and send staged customers in batches. Returns True when cancelled."""
+    def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> str | None:
+        """Plan and send staged customers in batches.
+
+        Returns "cancelled", "needs_decision" (the list sends confirmation emails), or None when done.
+        """
         total = self.state.staged_count(self.run_id)
         after = str(self.checkpoint.get("after", ""))
         pending: dict[str, str] = dict(self.checkpoint.get("pending", {}))
         while True:
             batch = self.state.staged_batch(self.run_id, after, self.batch_size)
             if not batch:
-                return False
-            owners = self.state.email_owners(snap.sync_id, self.run_id, self.kind,
-                                             {b.email_key for b in batch if b.email_key})
+                return None
+            keys = {b.email_key for b in batch if b.email_key}
+            owners = self.state.email_owners(snap.sync_id, self.run_id, self.kind, keys)
             links = self.state.links(snap.sync_id, [b.contact_id for b in batch])
+            # Refused earlier for their state (any customer of this sync), or so in the list now.
+            known = {**self.state.remembered_suppressed(snap.sync_id, keys), **suppressed}
             plans = [
                 plan_customer(b.record, links.get(b.contact_id), rows=snap.rows,
-                              update_empty=snap.update_empty, suppressed=suppressed,
-                              duplicate_of=_other_owner(owners, b.email_key, b.contact_id))
+                              update_empty=snap.update_empty, suppressed=known,
+                              duplicate_of=_other_owner(owners, b.email_key, b.contact_id),
+                              listed=self.members is not None and (b.email_key or "") in self.members)
                 for b in batch
             ]
             # Intents first: a process killed while sending resumes knowing what it had meant to
-            # add, so Campaigns' "updated" for its own earlier write still counts as "added".
+            # add, so its own earlier write (the address is in the list now) still counts as "added".
             resumed = {cid for cid, a in pending.items() if a == "add"}
             intents = {p.contact_id: "add" for p in plans if p.action is Action.ADD}
             cp = {"stage": "write", "after": after, "pending": intents}
             self.state.save_checkpoint(self.run_id, cp, self.counts)
-            results = self._send(snap, [p for p in plans if p.action in (Action.ADD, Action.UPDATE)])
+            results, probe_stopped = self._send_batch(snap, [p for p in plans
+                                                             if p.action in (Action.ADD, Action.UPDATE)])
+            if probe_stopped:
+                # The first contacts went out alone and the list answered with a confirmation email
+                # (or nothing could be learned): only what was sent is recorded.
+                plans = [p for p in plans if p.contact_id in results]
             batch_counts = RunCounts()
             link_rows, skipped_rows = [], []
             fatal: ZohoError | None = None
+            confirmations = 0
+            streak = self._streak
             for plan in plans:
                 outcome = results.get(plan.contact_id)
                 if isinstance(outcome, ZohoError) and not isinstance(outcome, ApiError):
-                    fatal = fatal or outcome
+                    if fatal is None or (isinstance(outcome, AuthExpired) and not isinstance(fatal, AuthExpired)):
+                        fatal = outcome
                     continue
+                if plan.contact_id in results:  # sent: does it continue a run of one unknown code?
+                    streak = _next_streak(streak, plan.contact_id, outcome)
+                    if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK and fatal is None:
+                        fatal = self._systemic(streak)
                 kind, reason, detail, status = self._resolve(plan, outcome, resumed)
                 setattr(batch_counts, kind, getattr(batch_counts, kind) + 1)
+                confirmations += kind == "awaiting"
                 if kind == "skipped":
                     skipped_rows.append((plan, reason, detail))
                 link_rows.append((plan, kind, status))
@@ -308,7 +394,21 @@ class SyncRun:
                 # so a resumed (deferred) run replays the batch once and counts it once; a new run
                 # after a failure finds Campaigns' answers and the state table.
                 raise fatal
+            self._streak = None if streak is None else (streak[0], streak[1],
+                                                         [(cid, True) for cid, _ in streak[2]])
             self.counts = self.counts + batch_counts
+            decide = confirmations > 0 and self.opt_in_mode != "double_accepted"
+            if decide and self.opt_in_mode == "direct":
+                # The list started sending confirmation emails since it was found direct: ask again.
+                self.state.set_opt_in_mode(snap.sync_id, "unknown")
+                self.opt_in_mode = "unknown"
+            if decide:
+                # Only what was sent is recorded; the run ends here and the user decides.
+                self.state.commit_batch(self.run_id, snap.sync_id, link_rows, skipped_rows, self.counts,
+                                        None, now=self.clock())
+                return "needs_decision"
+            if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
+                raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
             after = batch[-1].sort_key
             pending = {}
             self.checkpoint = {"stage": "write", "after": after}
@@ -317,53 +417,96 @@ class SyncRun:
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} of {total:,} customers")
             if self._should_stop(snap):
-                return True
+                return "cancelled"
+
+    def _send_batch(self, snap: SyncSnapshot, plans: list[Planned]) -> tuple[dict, bool]:
+        """Send a batch's writes. Returns (contact id → result or error, stopped by the probe).
+
+        While the list's opt-in mode is unknown, adds of addresses not known to be in the list go
+        out one at a time until one answers: a plain success makes the list "direct" (persisted;
+        the rest go parallel); a confirmation email, a connection-level error or a run of one
+        unknown code stops the batch there.
+        """
+        results: dict = {}
+        rest = list(plans)
+        if self.opt_in_mode == "unknown":
+            streak = self._streak
+            for probe in [p for p in plans if self._proves_opt_in(p)]:
+                rest.remove(probe)
+                cid, outcome = self._send_one(snap, probe)
+                results[cid] = outcome
+                if isinstance(outcome, ZohoError):
+                    if not isinstance(outcome, ApiError):
+                        return results, True
+                    streak = _next_streak(streak, cid, outcome)  # as _write will count it
+                    if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK:
+                        return results, True
+                    continue  # a refusal proves nothing about the list: the next one goes alone
+                if getattr(outcome, "confirmation_sent", False):
+                    return results, True
+                self.state.set_opt_in_mode(snap.sync_id, "direct")
+                self.opt_in_mode = "direct"
+                break
+            # Left: updates, and adds of addresses already in the list (they prove nothing).
+        results.update(self._send(snap, rest))
+        return results, False
+
+    def _proves_opt_in(self, plan: Planned) -> bool:
+        """An add of an address not known to be in the list: its answer tells whether the list confirms."""
+        return plan.action is Action.ADD and (self.members is None or (plan.email_key or "") not in self.members)
+
+    def _send_one(self, snap: SyncSnapshot, plan: Planned):
+        adding = plan.action is Action.ADD
+        try:
+            return plan.contact_id, self.campaigns.subscribe(
+                snap.list_key, plan.values or {},
+                topic_ids=snap.topic_ids if adding else (),
+                subscription_type=snap.subscription_label if adding else None,
+                lawful_basis=snap.lawful_basis_label if adding else None,
+            )
+        except ZohoError as exc:
+            return plan.contact_id, exc
 
     def _send(self, snap: SyncSnapshot, plans: list[Planned]) -> dict:
-        def one(plan: Planned):
-            adding = plan.action is Action.ADD
-            try:
-                return plan.contact_id, self.campaigns.subscribe(
-                    snap.list_key, plan.values or {},
-                    topic_ids=snap.topic_ids if adding else (),
-                    subscription_type=snap.subscription_label if adding else None,
-                    lawful_basis=snap.lawful_basis_label if adding else None,
-                )
-            except ZohoError as exc:
-                return plan.contact_id, exc
-
         if not plans:
             return {}
         if self.workers <= 1 or len(plans) == 1:
-            return dict(one(p) for p in plans)
+            return dict(self._send_one(snap, p) for p in plans)
         if self._pool is None:  # one pool per run: threads are not re-created for every batch
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="campaigns-write")
-        return dict(self._pool.map(one, plans))
+        return dict(self._pool.map(lambda p: self._send_one(snap, p), plans))
+
+    def _systemic(self, streak: tuple[str, str, list[tuple[str, bool]]]) -> SystemicRefusal:
+        """The run fails; the contacts of the streak that earlier batches recorded as skipped are not."""
+        code, message, members = streak
+        recorded = [cid for cid, done in members if done]
+        if recorded:
+            self.counts = RunCounts(self.counts.added, self.counts.updated, self.counts.unchanged,
+                                    self.counts.skipped - len(recorded), self.counts.awaiting)
+            self.state.unrecord_skips(self.run_id, recorded, self.counts)
+        return SystemicRefusal(code, message, len(members))
 
     def _resolve(self, plan: Planned, outcome, resumed: set[str]):
         """(count bucket, skip reason, detail, campaigns status) of one planned customer."""
         if plan.action is Action.SKIP:
             return "skipped", plan.reason, plan.detail, None
         if plan.action is Action.UNCHANGED:
-            return "unchanged", None, None, "active"
+            return "unchanged", None, None, AWAITING if plan.awaiting else "active"
         if isinstance(outcome, SubscribeRefused):  # the connector knows which refusal means what
-            status = outcome.contact_status if outcome.reason in _STATE_REASONS else None
+            status = _STATE_OF_REASON.get(outcome.reason)
             return "skipped", outcome.reason, f"Zoho Campaigns code {outcome.code}", status
         if isinstance(outcome, ApiError):
             return "skipped", SkipReason.REJECTED, f"code {outcome.code}: {outcome.message}", None
-        answer = getattr(outcome, "outcome", None)
-        if plan.old_address:  # the same Books customer under a new address: its contact was updated
+        if getattr(outcome, "confirmation_sent", False):
+            # Double opt-in: Campaigns emailed a confirmation; the contact joins only once it confirms.
+            return "awaiting", None, None, AWAITING
+        if plan.action is Action.UPDATE:
             return "updated", None, None, "active"
-        if plan.action is Action.ADD and plan.contact_id in resumed:
-            return "added", None, None, "active"  # we added it before a kill; Campaigns now says updated
-        if self.members is not None:
-            # Full runs know who was in the list when they began: a retried write that Campaigns
-            # answers "updated" is still an addition.
-            in_list = plan.email_key in self.members
-            return ("updated" if in_list else "added"), None, None, "active"
-        if plan.action is Action.ADD or answer == "added":
-            return "added", None, None, "active"
-        return "updated", None, None, "active"
+        if plan.contact_id in resumed:
+            return "added", None, None, "active"  # our own write before a kill put it in the list
+        if self.members is not None and (plan.email_key or "") in self.members:
+            return "updated", None, None, "active"  # already in the list when this full run began
+        return "added", None, None, "active"
 
     # ------------------------------------------------------------------ helpers
 
@@ -403,6 +546,15 @@ class _Ref:
 
     contact_id: str
     contact_name: str = ""
+
+
+def _next_streak(streak, contact_id: str, outcome):
+    """The run of one unknown error code after this sent contact's answer (None when broken)."""
+    if isinstance(outcome, ApiError) and not isinstance(outcome, SubscribeRefused):
+        if streak is not None and streak[0] == outcome.code:
+            return streak[0], streak[1], [*streak[2], (contact_id, False)]
+        return outcome.code, outcome.zoho_message or "", [(contact_id, False)]
+    return None
 
 
 def _other_owner(owners: dict[str, str], key: str | None, contact_id: str) -> str | None:

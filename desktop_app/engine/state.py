@@ -21,10 +21,12 @@ from desktop_app.engine.plan import LinkState, Planned
 from desktop_app.store import repo
 from desktop_app.store.db import Database
 from desktop_app.store.models import (
+    SUPPRESSION_STATUSES,
     ContactLink,
     FieldMapping,
     Notification,
     Run,
+    SkippedRecord,
     StagedCustomer,
     Sync,
 )
@@ -47,6 +49,8 @@ class SyncSnapshot:
     schedule_spec: str
     paused: bool
     mapping_version: int = 0
+    opt_in_mode: str = "unknown"  # unknown | direct | double_accepted
+    gdpr: bool | None = None
 
     @property
     def subscription_label(self) -> str:
@@ -111,11 +115,31 @@ class RunState:
                 schedule_spec=sync.schedule_spec,
                 paused=sync.paused,
                 mapping_version=sync.mapping_version,
+                opt_in_mode=sync.opt_in_mode or "unknown",
+                gdpr=sync.gdpr,
             )
 
     def is_paused(self, sync_id: int) -> bool:
         with self.db.session() as s:
             return bool(s.scalar(select(Sync.paused).where(Sync.id == sync_id)))
+
+    def set_opt_in_mode(self, sync_id: int, mode: str) -> None:
+        with self.db.session() as s:
+            sync = s.get(Sync, sync_id)
+            if sync is not None:
+                repo.set_opt_in_mode(s, sync, mode)
+
+    def awaiting_count(self, sync_id: int) -> int:
+        with self.db.session() as s:
+            return repo.awaiting_count(s, sync_id)
+
+    def decision_run(self, sync_id: int) -> tuple[int, RunCounts, str] | None:
+        """The newest run of the sync, when it ended waiting for the user's decision."""
+        with self.db.session() as s:
+            run = repo.latest_run(s, sync_id)
+            if run is None or run.status != "needs_decision":
+                return None
+            return run.id, _counts(run), run.kind
 
     def mark_field_created(self, sync_id: int, campaigns_field: str) -> None:
         with self.db.session() as s:
@@ -142,9 +166,7 @@ class RunState:
                 run = repo.start_run(s, s.get(Sync, snap.sync_id), kind="full" if full else "incremental",
                                      trigger=trigger, now=now)
                 run.checkpoint = {"stage": "read", "page": 0}
-            counts = RunCounts(added=run.added, updated=run.updated, unchanged=run.unchanged,
-                               skipped=run.skipped)
-            return RunHandle(run.id, run.kind, counts, dict(run.checkpoint or {}))
+            return RunHandle(run.id, run.kind, _counts(run), dict(run.checkpoint or {}))
 
     def deferred_until(self, sync_id: int) -> tuple[int, datetime, RunCounts, str] | None:
         """The deferred run of this sync and when it may continue, if any."""
@@ -153,8 +175,7 @@ class RunState:
                             .order_by(Run.id.desc())).first()
             if run is None or run.resume_at is None:
                 return None
-            counts = RunCounts(added=run.added, updated=run.updated, unchanged=run.unchanged, skipped=run.skipped)
-            return run.id, run.resume_at, counts, run.kind
+            return run.id, run.resume_at, _counts(run), run.kind
 
     def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
                         estimated_total: int | None = None) -> None:
@@ -279,17 +300,26 @@ class RunState:
                 for cid, link in repo.links_for(s, sync_id, contact_ids).items()
             }
 
+    def remembered_suppressed(self, sync_id: int, keys: Iterable[str]) -> dict[str, str]:
+        """Addresses Campaigns refused earlier for their state (any customer of this sync)."""
+        with self.db.session() as s:
+            return repo.suppressed_addresses(s, sync_id, keys)
+
     def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
                      skipped_rows: Sequence[tuple[Planned, object, str | None]], counts: RunCounts,
-                     checkpoint: dict, *, now: datetime) -> None:
-        """State rows, skipped rows, counters and checkpoint of one batch, in one transaction."""
+                     checkpoint: dict | None, *, now: datetime) -> None:
+        """State rows, skipped rows, counters and checkpoint of one batch, in one transaction.
+
+        ``link_rows`` are (plan, count bucket, campaigns status); a contact "awaiting" its
+        confirmation (double opt-in) is not in the list yet. ``checkpoint`` None keeps the run's.
+        """
         with self.db.session() as s:
             sent = [(p, status) for p, kind, status in link_rows if kind != "skipped"]
             held = [(p, status) for p, kind, status in link_rows if kind == "skipped"]
             repo.upsert_links(s, sync_id, (
                 {"books_contact_id": p.contact_id, "email_key": p.email_key, "email": p.address,
-                 "values_hash": p.values_hash, "campaigns_status": status or "active", "in_list": True,
-                 "last_synced_at": now, "last_run_id": run_id}
+                 "values_hash": p.values_hash, "campaigns_status": status or "active",
+                 "in_list": (status or "active") != "awaiting", "last_synced_at": now, "last_run_id": run_id}
                 for p, status in sent))
             # A skipped customer keeps what Campaigns already has (in list, last sent values, and a
             # remembered state unless this run learned a new one): those columns are not named.
@@ -301,13 +331,28 @@ class RunState:
                 {"books_contact_id": p.contact_id, "name": p.name, "email": p.address,
                  "reason_code": str(reason), "reason_message": _reason_message(reason, detail)}
                 for p, reason, detail in skipped_rows), now=now)
+            # The address itself is remembered, whoever holds it later: never sent again.
+            repo.remember_suppressed(s, sync_id, ((p.email_key, status) for p, status in held
+                                                  if p.email_key and status in SUPPRESSION_STATUSES),
+                                     run_id=run_id, now=now)
             run = s.get(Run, run_id)
             _put_counts(run, counts)
-            run.checkpoint = checkpoint
+            if checkpoint is not None:
+                run.checkpoint = checkpoint
             changed = [f"{p.name or p.contact_id} changed email from {p.old_address} to {p.address}; "
                        "the old address stays in Zoho Campaigns." for p, _ in sent if p.old_address]
             if changed:
                 _add_notes(run, changed)
+
+    def unrecord_skips(self, run_id: int, contact_ids: Sequence[str], counts: RunCounts) -> None:
+        """Take back skips this run recorded (they turned out to be a systemic error, not the contacts')."""
+        if not contact_ids:
+            return
+        with self.db.session() as s:
+            for chunk in _chunks(sorted(set(contact_ids)), 500):
+                s.execute(delete(SkippedRecord).where(SkippedRecord.run_id == run_id,
+                                                      SkippedRecord.books_contact_id.in_(chunk)))
+            _put_counts(s.get(Run, run_id), counts)
 
     def unstaged_links(self, sync_id: int, run_id: int, limit: int) -> list[str]:
         with self.db.session() as s:
@@ -341,9 +386,15 @@ def _add_notes(run: Run, notes: list[str]) -> None:
         run.notes = current + notes[:room]
 
 
+def _counts(run: Run) -> RunCounts:
+    return RunCounts(added=run.added or 0, updated=run.updated or 0, unchanged=run.unchanged or 0,
+                     skipped=run.skipped or 0, awaiting=run.awaiting or 0)
+
+
 def _put_counts(run: Run, counts: RunCounts) -> None:
     run.added, run.updated, run.unchanged, run.skipped = (counts.added, counts.updated, counts.unchanged,
                                                           counts.skipped)
+    run.awaiting = counts.awaiting
     run.total = counts.total
 
 
@@ -369,10 +420,12 @@ def _notification(run: Run, sync: Sync | None) -> Notification:
         "failed": ("error", "Sync failed"),
         "cancelled": ("warning", "Sync cancelled"),
         "deferred": ("warning", "Sync paused until the API limit resets"),
+        "needs_decision": ("warning", "Sync needs your decision"),
     }
     level, title = titles.get(run.status, ("info", f"Sync {run.status}"))
+    awaiting = f", {run.awaiting:,} awaiting confirmation" if run.awaiting else ""
     body = (f"{run.total:,} customers: {run.added:,} added, {run.updated:,} updated, "
-            f"{run.unchanged:,} unchanged, {run.skipped:,} skipped.")
+            f"{run.unchanged:,} unchanged, {run.skipped:,} skipped{awaiting}.")
     if run.error_message:
         body = f"{run.error_message} {body}"
     return Notification(run_id=run.id, sync_id=sync.id if sync else None, level=level, title=title,

@@ -15,11 +15,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # The words each string column may hold (checked by store.repo, not by the schema, so a new
 # word never needs a table rebuild).
 CONNECTION_KINDS = ("sandbox", "zoho")
-CAMPAIGNS_STATUSES = ("active", "unsub", "bounce", "spam", "dnm")
+# "awaiting": sent to a double opt-in list, confirmation email out, not a member yet (never re-sent).
+CAMPAIGNS_STATUSES = ("active", "unsub", "bounce", "spam", "dnm", "awaiting")
+# Campaigns states that forbid any further subscribe of the address (remembered per address too).
+SUPPRESSION_STATUSES = ("unsub", "bounce", "spam", "dnm")
 RUN_KINDS = ("full", "incremental")
 RUN_TRIGGERS = ("initiate", "manual", "scheduled", "cli", "resume")
-RUN_STATUSES = ("running", "completed", "failed", "cancelled", "deferred")
-RUN_FINAL_STATUSES = ("completed", "failed", "cancelled", "deferred")
+# needs_decision: the list sends confirmation emails (double opt-in); the user must accept it or
+# choose another list before the sync writes more.
+RUN_STATUSES = ("running", "completed", "failed", "cancelled", "deferred", "needs_decision")
+RUN_FINAL_STATUSES = ("completed", "failed", "cancelled", "deferred", "needs_decision")
+# Sync.opt_in_mode: unknown (not probed yet, or the list changed) | direct (a subscribe joins at once)
+# | double_accepted (the list emails a confirmation first, and the user accepted that).
+OPT_IN_MODES = ("unknown", "direct", "double_accepted")
 NOTIFICATION_LEVELS = ("info", "warning", "error")
 
 
@@ -64,6 +72,7 @@ class Connection(Base):
     campaigns_owner_email: Mapped[str] = mapped_column(String(320))
     user_email: Mapped[str | None] = mapped_column(String(320))
     gdpr_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    books_plan: Mapped[str | None] = mapped_column(String(64))  # plan_name: the Books daily cap
     secret_key: Mapped[str] = mapped_column(String(255))  # a keyring entry NAME, never a secret
     created_at: Mapped[datetime]
 
@@ -90,6 +99,10 @@ class Sync(Base):
     last_full_at: Mapped[datetime | None]
     watermark: Mapped[datetime | None]  # newest Books last_modified_time of a completed run
     needs_full: Mapped[bool] = mapped_column(Boolean, default=True)
+    opt_in_mode: Mapped[str] = mapped_column(String(16), default="unknown")  # see OPT_IN_MODES
+    # The user's answer to "Is GDPR compliance on?" when the account shows no lawful-basis field;
+    # None = not asked (detected from the account, or unknown).
+    gdpr: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class FieldMapping(Base):
@@ -123,6 +136,22 @@ class ContactLink(Base):
     last_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class SuppressedAddress(Base):
+    """Addresses Campaigns refused for their state (2104: unsubscribed, bounced, spam, do-not-mail).
+
+    Kept per address, not per customer, so the memory survives a customer changing its email,
+    leaving Books, or the address moving to another customer: it is never sent again.
+    """
+
+    __tablename__ = "suppressed_address"
+
+    sync_id: Mapped[int] = mapped_column(ForeignKey("sync.id", ondelete="CASCADE"), primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    campaigns_status: Mapped[str] = mapped_column(String(16))  # unsub | bounce | spam | dnm
+    learned_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class Run(Base):
     __tablename__ = "run"
     __table_args__ = (Index("ix_run_sync_status", "sync_id", "status"),)
@@ -132,7 +161,7 @@ class Run(Base):
     sync_id: Mapped[int | None] = mapped_column(ForeignKey("sync.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # full | incremental
     trigger: Mapped[str] = mapped_column(String(16))  # initiate | manual | scheduled | cli | resume
-    status: Mapped[str] = mapped_column(String(16))  # running | completed | failed | cancelled | deferred
+    status: Mapped[str] = mapped_column(String(16))  # one of RUN_STATUSES
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     total: Mapped[int] = mapped_column(Integer, default=0)
@@ -140,6 +169,7 @@ class Run(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+    awaiting: Mapped[int] = mapped_column(Integer, default=0)  # awaiting confirmation (double opt-in)
     estimated_total: Mapped[int | None] = mapped_column(Integer)
     phase: Mapped[str | None] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(64))

@@ -6,22 +6,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from desktop_app.store.models import (
     CONNECTION_KINDS,
     NOTIFICATION_LEVELS,
+    OPT_IN_MODES,
     RUN_FINAL_STATUSES,
     RUN_KINDS,
     RUN_TRIGGERS,
+    SUPPRESSION_STATUSES,
     Connection,
     ContactLink,
     FieldMapping,
     Notification,
     Run,
     SkippedRecord,
+    SuppressedAddress,
     Sync,
 )
 
@@ -114,6 +117,25 @@ def update_sync(s: Session, sync: Sync, *, now: datetime | None = None, **change
     return sync
 
 
+def set_opt_in_mode(s: Session, sync: Sync, mode: str, *, now: datetime | None = None) -> Sync:
+    """``unknown`` (probe again), ``direct`` or ``double_accepted`` (the user accepted double opt-in)."""
+    _check(mode, OPT_IN_MODES, "opt-in mode")
+    sync.opt_in_mode = mode
+    sync.updated_at = _now(now)
+    s.flush()
+    return sync
+
+
+def set_gdpr(s: Session, sync: Sync, gdpr: bool | None, *, now: datetime | None = None) -> Sync:
+    """The user's answer to "Is GDPR compliance on?" (None: not asked / detected from the account)."""
+    if gdpr is not None and not isinstance(gdpr, bool):
+        raise StoreError(f"The GDPR answer must be yes, no or unknown, not {gdpr!r}.")
+    sync.gdpr = gdpr
+    sync.updated_at = _now(now)
+    s.flush()
+    return sync
+
+
 def replace_mapping(s: Session, sync: Sync, rows: Iterable[tuple[str, str, bool, bool]]) -> None:
     """New mapping rows in order; a Campaigns field we already created stays marked as created."""
     created = set(s.scalars(select(FieldMapping.campaigns_field).where(FieldMapping.sync_id == sync.id,
@@ -187,9 +209,51 @@ def upsert_links(s: Session, sync_id: int, rows: Iterable[Mapping[str, Any]]) ->
 def reset_links_for_new_list(s: Session, sync_id: int) -> None:
     """The sync now targets another list: every customer must be written there again.
 
-    Campaigns states (unsubscribed, bounced, …) are account-wide, so they are kept.
+    Campaigns states (unsubscribed, bounced, …) are account-wide, so they are kept; "awaiting"
+    (a confirmation of the old list) is not, and the new list's opt-in mode is unknown again.
     """
     s.execute(update(ContactLink).where(ContactLink.sync_id == sync_id).values(in_list=False, values_hash=None))
+    s.execute(update(ContactLink).where(ContactLink.sync_id == sync_id, ContactLink.campaigns_status == "awaiting")
+              .values(campaigns_status=None))
+    s.execute(update(Sync).where(Sync.id == sync_id).values(opt_in_mode="unknown"))
+
+
+def awaiting_count(s: Session, sync_id: int) -> int:
+    """Customers sent to the list whose confirmation (double opt-in) is still out."""
+    return s.scalar(select(func.count()).select_from(ContactLink).where(
+        ContactLink.sync_id == sync_id, ContactLink.campaigns_status == "awaiting")) or 0
+
+
+def remember_suppressed(s: Session, sync_id: int, rows: Iterable[tuple[str, str]], *, run_id: int | None = None,
+                        now: datetime | None = None) -> int:
+    """Remember (email_key, status) pairs Campaigns refused for their state; the newest state wins."""
+    stamp = _now(now)
+    batch = []
+    for key, status in rows:
+        _check(status, SUPPRESSION_STATUSES, "suppression status")
+        if key:
+            batch.append({"sync_id": sync_id, "email_key": key, "campaigns_status": status, "learned_at": stamp,
+                          "run_id": run_id})
+    if batch:
+        stmt = insert(SuppressedAddress)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SuppressedAddress.sync_id, SuppressedAddress.email_key],
+            set_={"campaigns_status": stmt.excluded.campaigns_status, "learned_at": stmt.excluded.learned_at,
+                  "run_id": stmt.excluded.run_id})
+        s.execute(stmt, batch)
+    return len(batch)
+
+
+def suppressed_addresses(s: Session, sync_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """The remembered state of each of these addresses that Campaigns refused earlier."""
+    wanted = sorted({k for k in keys if k})
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        for key, status in s.execute(select(SuppressedAddress.email_key, SuppressedAddress.campaigns_status)
+                                     .where(SuppressedAddress.sync_id == sync_id,
+                                            SuppressedAddress.email_key.in_(wanted[i:i + _CHUNK]))):
+            found[key] = status
+    return found
 
 
 # ---------------------------------------------------------------------- runs and history
@@ -201,14 +265,15 @@ def start_run(s: Session, sync: Sync, *, kind: str, trigger: str, now: datetime 
     _check(kind, RUN_KINDS, "run kind")
     _check(trigger, RUN_TRIGGERS, "run trigger")
     run = Run(sync_id=sync.id, kind=kind, trigger=trigger, status="running", started_at=_now(now),
-              total=0, added=0, updated=0, unchanged=0, skipped=0, estimated_total=estimated_total,
+              total=0, added=0, updated=0, unchanged=0, skipped=0, awaiting=0, estimated_total=estimated_total,
               watermark_start=sync.watermark, list_name=sync.list_name, calls_books=0, calls_campaigns=0)
     s.add(run)
     s.flush()
     return run
 
 
-_RUN_PROGRESS = frozenset({"total", "added", "updated", "unchanged", "skipped", "estimated_total", "phase",
+_RUN_PROGRESS = frozenset({"total", "added", "updated", "unchanged", "skipped", "awaiting", "estimated_total",
+                           "phase",
                            "calls_books", "calls_campaigns", "watermark_end"})
 
 

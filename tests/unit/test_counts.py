@@ -1,4 +1,4 @@
-"""Run counts: total = added + updated + unchanged + skipped, always."""
+"""Run counts: total = added + updated + unchanged + skipped + awaiting, always."""
 
 from __future__ import annotations
 
@@ -36,8 +36,20 @@ def test_add_sums_bucket_by_bucket_and_leaves_operands_alone():
 
 def test_dict_round_trip():
     counts = RunCounts(added=1, updated=2, unchanged=3, skipped=4)
-    assert counts.as_dict() == {"added": 1, "updated": 2, "unchanged": 3, "skipped": 4, "total": 10}
+    assert counts.as_dict() == {"added": 1, "updated": 2, "unchanged": 3, "skipped": 4,
+                                "awaiting_confirmation": 0, "total": 10}
     assert RunCounts.from_dict(counts.as_dict()) == counts
+
+
+def test_awaiting_confirmation_is_a_fifth_bucket_in_the_total():
+    counts = RunCounts(added=1, skipped=1, awaiting=3)
+    assert counts.total == 5 and counts.as_dict()["awaiting_confirmation"] == 3
+    assert RunCounts(1, 2, 3, 4, 5) + RunCounts(awaiting=1) == RunCounts(1, 2, 3, 4, 6)
+    assert RunCounts.from_dict(counts.as_dict()) == counts
+    assert RunCounts.from_dict({"awaiting": 2, "total": 2}) == RunCounts(awaiting=2)
+    assert RunCounts.from_dict({"awaiting_confirmation": 2}) == RunCounts(awaiting=2)
+    with pytest.raises(ValueError, match="awaiting"):
+        RunCounts.from_dict({"added": 1, "awaiting_confirmation": 1, "total": 1})
 
 
 def test_from_dict_tolerates_missing_buckets_and_extra_keys():

@@ -16,9 +16,9 @@ def customer(**over):
     return base
 
 
-def plan(record, link=None, *, update_empty=False, suppressed=None, duplicate_of=None):
+def plan(record, link=None, *, update_empty=False, suppressed=None, duplicate_of=None, listed=False):
     return plan_customer(record, link, rows=ROWS, update_empty=update_empty, suppressed=suppressed or {},
-                         duplicate_of=duplicate_of)
+                         duplicate_of=duplicate_of, listed=listed)
 
 
 def test_new_customer_is_added_with_mapped_values():
@@ -85,3 +85,26 @@ def test_email_change_updates_the_linked_contact_and_reports_the_old_address():
     assert p.action is Action.UPDATE
     assert p.old_address == "ann.lee@example.com"
     assert p.values["Contact Email"] == "ann@newco.example"
+
+
+def test_a_contact_awaiting_confirmation_is_never_sent_again():
+    first = plan(customer())
+    waiting = LinkState(first.email_key, first.values_hash, False, "awaiting")
+    p = plan(customer(phone="+1 555 0199"), waiting)
+    # Not re-sent (another confirmation email), and the hash of what was sent is kept.
+    assert p.action is Action.UNCHANGED and p.awaiting and p.values_hash == first.values_hash
+
+
+def test_a_contact_that_confirmed_is_in_the_list():
+    first = plan(customer())
+    waiting = LinkState(first.email_key, first.values_hash, False, "awaiting")
+    same = plan(customer(), waiting, listed=True)
+    assert same.action is Action.UNCHANGED and not same.awaiting
+    assert plan(customer(phone="+1 555 0199"), waiting, listed=True).action is Action.UPDATE
+
+
+def test_awaiting_counts_only_for_the_same_address():
+    first = plan(customer())
+    waiting = LinkState(first.email_key, first.values_hash, False, "awaiting")
+    moved = plan(customer(email="ann@new.example.com"), waiting)
+    assert moved.action is Action.ADD and moved.old_address == "ann.lee@example.com"

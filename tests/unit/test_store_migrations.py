@@ -120,6 +120,29 @@ def test_an_old_database_is_upgraded_in_place_with_a_backup(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("app.db.bak-*")) == ["app.db.bak-0001"]
 
 
+def test_0004_adds_opt_in_awaiting_and_remembers_refused_states(tmp_path):
+    path = tmp_path / "app.db"
+    build_at(path, "0003")
+    fill_0001(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO contact_link (sync_id, books_contact_id, email_key, campaigns_status, in_list, "
+                     "last_run_id) VALUES (1, '78', 'b@x.test', 'dnm', 0, 1), (1, '79', 'c@x.test', 'spam', 0, 1), "
+                     "(1, '80', 'd@x.test', 'active', 1, 1)")
+    database = Database.open(path)
+    try:
+        with database.session() as s:
+            sync = repo.get_sync(s)
+            assert (sync.opt_in_mode, sync.gdpr) == ("unknown", None)
+            run = s.get(Run, 1)
+            assert (run.awaiting, run.total) == (0, 3)
+            assert repo.suppressed_addresses(s, sync.id, ["a@x.test", "b@x.test", "c@x.test", "d@x.test"]) == {
+                "b@x.test": "dnm", "c@x.test": "spam"}
+            repo.set_opt_in_mode(s, sync, "direct")
+    finally:
+        database.close()
+    assert (tmp_path / "app.db.bak-0003").exists()
+
+
 def test_a_database_from_a_newer_app_is_refused_untouched(tmp_path):
     path = tmp_path / "app.db"
     Database.open(path).close()

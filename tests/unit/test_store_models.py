@@ -244,6 +244,56 @@ def test_upsert_links_inserts_then_updates_only_named_columns(db):
         assert repo.linked_email_keys(s, sync_id) == {"a@x.test"}
 
 
+def test_opt_in_mode_and_gdpr_answer(db):
+    seeded(db)
+    with db.read_session() as s:
+        sync = repo.get_sync(s)
+        assert (sync.opt_in_mode, sync.gdpr) == ("unknown", None)
+    with db.session() as s:
+        repo.set_opt_in_mode(s, repo.get_sync(s), "double_accepted", now=T0 + timedelta(days=1))
+        repo.set_gdpr(s, repo.get_sync(s), False)
+    with db.read_session() as s:
+        sync = repo.get_sync(s)
+        assert (sync.opt_in_mode, sync.gdpr) == ("double_accepted", False)
+    with pytest.raises(repo.StoreError, match="opt-in mode"), db.session() as s:
+        repo.set_opt_in_mode(s, repo.get_sync(s), "double")
+    with pytest.raises(repo.StoreError, match="GDPR"), db.session() as s:
+        repo.set_gdpr(s, repo.get_sync(s), "yes")
+
+
+def test_a_new_list_forgets_awaiting_confirmations_and_the_opt_in_mode_but_not_states(db):
+    _, sync_id = seeded(db)
+    with db.session() as s:
+        repo.set_opt_in_mode(s, repo.get_sync(s), "double_accepted")
+        repo.upsert_links(s, sync_id, [
+            {"books_contact_id": "1", "email_key": "a@x.test", "campaigns_status": "awaiting", "in_list": False},
+            {"books_contact_id": "2", "email_key": "b@x.test", "campaigns_status": "dnm", "in_list": False},
+            {"books_contact_id": "3", "email_key": "c@x.test", "campaigns_status": "active", "in_list": True,
+             "values_hash": "h"},
+        ])
+        assert repo.awaiting_count(s, sync_id) == 1
+    with db.session() as s:
+        repo.reset_links_for_new_list(s, sync_id)
+    with db.read_session() as s:
+        links = repo.links_for(s, sync_id, ["1", "2", "3"])
+        assert [(links[c].campaigns_status, links[c].in_list, links[c].values_hash) for c in "123"] == [
+            (None, False, None), ("dnm", False, None), ("active", False, None)]
+        assert repo.get_sync(s).opt_in_mode == "unknown" and repo.awaiting_count(s, sync_id) == 0
+
+
+def test_suppressed_addresses_are_remembered_newest_state_first(db):
+    _, sync_id = seeded(db)
+    with db.session() as s:
+        assert repo.remember_suppressed(s, sync_id, [("a@x.test", "dnm"), ("b@x.test", "spam"), ("", "dnm")],
+                                        run_id=3, now=T0) == 2
+        repo.remember_suppressed(s, sync_id, [("a@x.test", "unsub")], now=T0)
+    with db.read_session() as s:
+        assert repo.suppressed_addresses(s, sync_id, ["a@x.test", "b@x.test", "c@x.test"]) == {
+            "a@x.test": "unsub", "b@x.test": "spam"}
+    with pytest.raises(repo.StoreError, match="suppression status"), db.session() as s:
+        repo.remember_suppressed(s, sync_id, [("a@x.test", "active")])
+
+
 def test_upsert_links_refuses_unknown_columns(db):
     _, sync_id = seeded(db)
     with pytest.raises(repo.StoreError, match="Unknown state columns: colour"), db.session() as s:
@@ -286,6 +336,7 @@ def test_run_lifecycle_with_checkpoint_and_watermarks(db):
         assert run.checkpoint == {"stage": "write", "after": "000123", "pages": [1, 2]}
         assert (run.added, run.total, run.phase, run.calls_books, run.calls_campaigns, run.estimated_total) == (
             5, 9, "write", 3, 0, 120)
+        assert run.awaiting == 0
     end = T0 + timedelta(minutes=5)
     with db.session() as s:
         repo.finish_run(s, s.get(Run, run_id), status="deferred", now=end, resume_at=end + timedelta(hours=1),
@@ -303,6 +354,12 @@ def test_run_lifecycle_with_checkpoint_and_watermarks(db):
             run_id, "completed", None, None, end, None)
     with pytest.raises(repo.StoreError, match="final run status"), db.session() as s:
         repo.finish_run(s, s.get(Run, run_id), status="running")
+    with db.session() as s:  # a double opt-in list waits for the user's decision
+        repo.save_checkpoint(s, s.get(Run, run_id), None, awaiting=1, total=1)
+        repo.finish_run(s, s.get(Run, run_id), status="needs_decision", now=end, error_message="Decide.")
+    with db.read_session() as s:
+        run = s.get(Run, run_id)
+        assert (run.status, run.awaiting, run.checkpoint, run.resume_at) == ("needs_decision", 1, None, None)
     with pytest.raises(repo.StoreError, match="run trigger"), db.session() as s:
         repo.start_run(s, repo.get_sync(s), kind="full", trigger="cron")
 

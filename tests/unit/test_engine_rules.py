@@ -1,0 +1,440 @@
+"""The engine's rules on in-memory fakes of Books and Campaigns, with a real SQLite store.
+
+Fast and exact where the Sandbox tests are broad: the double opt-in probe and its decision,
+added vs updated decided locally, systemic errors that never skip, locks that defer, and
+do-not-mail / spam refusals remembered per address.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.connectors.books import CustomerPage, customer_from_record
+from desktop_app.connectors.campaigns import SubscribeRefused
+from desktop_app.connectors.errors import ApiError, AuthExpired, Locked
+from desktop_app.domain.mapping import default_mapping
+from desktop_app.domain.skips import SkipReason
+from desktop_app.engine.run import SyncRun, double_opt_in_message
+from desktop_app.engine.state import RunState
+from desktop_app.store import repo
+from desktop_app.store.db import Database
+from desktop_app.store.models import Connection, ContactLink, Run, SkippedRecord, SuppressedAddress, Sync
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+LIST = "LK"
+LIST_NAME = "Customers"
+
+
+# ---------------------------------------------------------------------- fakes
+
+
+class FakeBooks:
+    """Customers as Books lists them: newest last_modified_time first, 200 a page."""
+
+    def __init__(self, n: int = 0) -> None:
+        self.customers: dict[str, dict] = {}
+        self.calls_made = 0
+        for i in range(1, n + 1):
+            self.add(str(i), f"person{i}@example.com", modified=T0 + timedelta(hours=i))
+
+    def add(self, cid: str, email: str, *, modified: datetime | None = None, **fields) -> None:
+        self.customers[cid] = {"contact_id": cid, "contact_name": f"Person {cid}", "first_name": "Person",
+                               "last_name": cid, "email": email, "last_modified_time":
+                               (modified or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S%z"), **fields}
+
+    def edit(self, cid: str, **fields) -> None:
+        self.customers[cid].update(fields, last_modified_time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+    def iter_customer_pages(self, *, since=None, overlap=timedelta(minutes=10), start_page=1, **_):
+        items = sorted((customer_from_record(c) for c in self.customers.values()),
+                       key=lambda c: c.last_modified_time, reverse=True)
+        cutoff = since - overlap if since is not None else None
+        pages = [items[i:i + 200] for i in range(0, len(items), 200)] or [[]]
+        for number, page in enumerate(pages, start=1):
+            if number < start_page:
+                continue
+            self.calls_made += 1
+            reached = cutoff is not None and any(c.last_modified_time < cutoff for c in page)
+            kept = [c for c in page if cutoff is None or c.last_modified_time >= cutoff]
+            more = number < len(pages) and not reached
+            yield CustomerPage(number, tuple(kept), more, reached)
+            if not more:
+                return
+
+    def customer_detail(self, contact_id: str):
+        self.calls_made += 1
+        if contact_id not in self.customers:
+            raise ApiError("1003", "The contact does not exist.")
+        return customer_from_record(self.customers[contact_id])
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What CampaignsClient.subscribe returns: the address and whether a confirmation went out."""
+
+    email: str
+    confirmation_sent: bool
+
+
+def refused(code: str, message: str, reason: SkipReason, status: str | None) -> SubscribeRefused:
+    """A contact-level refusal as the connector raises it (built without its constructor)."""
+    err = SubscribeRefused.__new__(SubscribeRefused)
+    ApiError.__init__(err, code, message, contact_status=status)
+    err.reason, err.contact_status = reason, status
+    return err
+
+
+class FakeCampaigns:
+    """One list. ``double_opt_in``: a new contact gets a confirmation email and waits (pending)."""
+
+    def __init__(self, *, double_opt_in: bool = False, members: set[str] = frozenset()) -> None:
+        self.double_opt_in = double_opt_in
+        self.members: dict[str, dict] = {m: {} for m in members}
+        self.pending: dict[str, dict] = {}
+        self.unsub: set[str] = set()
+        self.bounce: set[str] = set()
+        self.account_state: dict[str, str] = {}  # address → unsub | bounce | spam | dnm (refused with 2104)
+        self.fail: dict[str, Exception] = {}  # address → error raised for it
+        self.fail_from: tuple[int, Exception] | None = None  # from the n-th subscribe on, raise this
+        self.sent: list[str] = []
+        self.spans: list[tuple[float, float]] = []
+        self.statuses_read: list[str] = []
+        self.calls_made = 0
+        self._lock = threading.Lock()
+
+    def fields(self):
+        return []
+
+    def subscribers(self, list_key: str, status: str = "active"):
+        assert list_key == LIST
+        self.calls_made += 1
+        self.statuses_read.append(status)
+        if status == "active":
+            return list(self.members)
+        if status == "unsub":
+            return sorted(self.unsub)
+        if status == "bounce":
+            return sorted(self.bounce)
+        raise ValueError(f"Zoho documents no listing of {status!r} contacts")
+
+    def subscribe(self, list_key, contactinfo, *, topic_ids=(), source="", subscription_type=None,
+                  lawful_basis=None):
+        email = contactinfo["Contact Email"].casefold()
+        start = time.monotonic()
+        time.sleep(0.002)
+        with self._lock:
+            self.calls_made += 1
+            self.sent.append(email)
+            n = len(self.sent)
+            self.spans.append((start, time.monotonic()))
+            if self.fail_from is not None and n >= self.fail_from[0]:
+                raise self.fail_from[1]
+            if email in self.fail:
+                raise self.fail[email]
+            state = self.account_state.get(email)
+            if state:
+                reason = {"unsub": SkipReason.UNSUBSCRIBED, "bounce": SkipReason.BOUNCED,
+                          "spam": SkipReason.SPAM_COMPLAINT}.get(state, SkipReason.DO_NOT_MAIL)
+                raise refused("2104", f"The contact is {state}.", reason, state)
+            if email in self.members:
+                self.members[email] = dict(contactinfo)
+                return Answer(email, False)
+            if self.double_opt_in:
+                self.pending[email] = dict(contactinfo)
+                return Answer(email, True)
+            self.members[email] = dict(contactinfo)
+            return Answer(email, False)
+
+    def confirm_all(self) -> None:
+        self.members.update(self.pending)
+        self.pending.clear()
+
+
+# ---------------------------------------------------------------------- set-up
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database.open(tmp_path / "app.db")
+    with database.session() as s:
+        conn = repo.save_connection(s, Connection(
+            kind="sandbox", data_center="US", accounts_url="http://a", books_url="http://b",
+            campaigns_url="http://c", client_id="cid", org_id="1", org_name="Acme", org_time_zone="UTC",
+            books_owner_email="o@acme.test", campaigns_owner_email="o@acme.test", user_email="o@acme.test",
+            gdpr_enabled=False, secret_key="refresh_token/1", created_at=T0))
+        sync = repo.create_sync(s, Sync(
+            connection_id=conn.id, list_key=LIST, list_name=LIST_NAME, subscription_type="marketing",
+            topic_ids=[], update_empty=False, schedule_spec="daily 02:00", paused=False, mapping_version=1,
+            mapping_fingerprint="fp", needs_full=True))
+        repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked)
+                                       for r in default_mapping()])
+    yield database
+    database.close()
+
+
+def run(db, tmp_path, books, campaigns, *, clock=None, force_full=False, batch_size=10, workers=4):
+    runner = SyncRun(RunState(db), books, campaigns, lock_path=tmp_path / "run.lock", force_full=force_full,
+                     batch_size=batch_size, workers=workers, **({"clock": clock} if clock else {}))
+    return runner.execute()
+
+
+def sync_row(db) -> Sync:
+    with db.read_session() as s:
+        return repo.get_sync(s)
+
+
+def link(db, cid: str) -> ContactLink | None:
+    with db.read_session() as s:
+        return s.get(ContactLink, (1, cid))
+
+
+def skipped(db, run_id: int) -> list[SkippedRecord]:
+    with db.read_session() as s:
+        return list(repo.skipped_for(s, run_id))
+
+
+def set_mode(db, mode: str) -> None:
+    with db.session() as s:
+        repo.set_opt_in_mode(s, repo.get_sync(s), mode)
+
+
+# ---------------------------------------------------------------------- double opt-in
+
+
+def test_unknown_list_is_probed_with_one_subscribe_then_writes_go_parallel(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "completed" and outcome.counts.added == 30
+    assert sync_row(db).opt_in_mode == "direct"
+    first_end = campaigns.spans[0][1]
+    assert all(start >= first_end for start, _ in campaigns.spans[1:]), "the probe did not go out alone"
+    # Later writes overlap (several workers).
+    assert any(b[0] < a[1] for a, b in zip(campaigns.spans[1:], campaigns.spans[2:], strict=False))
+
+
+def test_a_double_opt_in_list_stops_after_one_confirmation_and_asks(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns(double_opt_in=True)
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "needs_decision" and outcome.decision == "double_opt_in"
+    assert outcome.error == ("The list “Customers” sends a confirmation email to each new contact (double "
+                             "opt-in): 1 customer was sent one and joins only after confirming. Accept double "
+                             "opt-in or choose another list.")
+    assert outcome.error == double_opt_in_message(LIST_NAME, 1)
+    assert (outcome.counts.awaiting, outcome.counts.added, outcome.counts.total) == (1, 0, 1)
+    assert len(campaigns.sent) == 1 and not campaigns.members
+    probe = link(db, "1")
+    assert (probe.campaigns_status, probe.in_list) == ("awaiting", False)
+    assert link(db, "2") is None, "nothing else of the batch was recorded"
+    assert sync_row(db).opt_in_mode == "unknown"
+    with db.read_session() as s:
+        row = s.get(Run, outcome.run_id)
+        assert (row.status, row.awaiting, row.total) == ("needs_decision", 1, 1)
+
+    # Undecided: running again emails nobody and starts no new run.
+    again = run(db, tmp_path, books, campaigns)
+    assert (again.status, again.run_id, again.error) == ("needs_decision", outcome.run_id, outcome.error)
+    assert len(campaigns.sent) == 1
+
+    # Accepted: every other customer gets its confirmation and counts awaiting, never added; the
+    # first is not emailed again.
+    set_mode(db, "double_accepted")
+    accepted = run(db, tmp_path, books, campaigns)
+    assert accepted.status == "completed" and accepted.run_id != outcome.run_id
+    assert (accepted.counts.added, accepted.counts.awaiting, accepted.counts.unchanged) == (0, 29, 1)
+    assert len(campaigns.sent) == 30 and campaigns.sent.count("person1@example.com") == 1
+
+    # They confirm; a full run finds them among the list's members and treats them as in the list.
+    campaigns.confirm_all()
+    full = run(db, tmp_path, books, campaigns, force_full=True)
+    assert full.status == "completed" and full.counts.unchanged == 30 and len(campaigns.sent) == 30
+    assert (link(db, "1").campaigns_status, link(db, "1").in_list) == ("active", True)
+
+
+def test_choosing_another_list_resets_the_mode_and_the_awaiting_contacts(db, tmp_path):
+    books, campaigns = FakeBooks(5), FakeCampaigns(double_opt_in=True)
+    assert run(db, tmp_path, books, campaigns).status == "needs_decision"
+    with db.session() as s:
+        repo.set_opt_in_mode(s, repo.get_sync(s), "double_accepted")
+        repo.reset_links_for_new_list(s, 1)  # the service does this when the list changes
+        repo.get_sync(s).needs_full = True
+    assert sync_row(db).opt_in_mode == "unknown"
+    assert link(db, "1").campaigns_status is None
+    campaigns.double_opt_in = False
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "completed" and outcome.counts.added == 5
+    assert sync_row(db).opt_in_mode == "direct"
+
+
+def test_a_direct_list_that_starts_confirming_asks_again(db, tmp_path):
+    books, campaigns = FakeBooks(5), FakeCampaigns()
+    assert run(db, tmp_path, books, campaigns).status == "completed"
+    campaigns.double_opt_in = True
+    for i in (6, 7):
+        books.add(str(i), f"person{i}@example.com")
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "needs_decision" and outcome.counts.awaiting == 2
+    assert sync_row(db).opt_in_mode == "unknown"
+
+
+def test_refused_probes_prove_nothing_and_the_next_add_goes_alone(db, tmp_path):
+    books, campaigns = FakeBooks(10), FakeCampaigns(double_opt_in=True)
+    campaigns.account_state["person1@example.com"] = "dnm"
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "needs_decision"
+    assert campaigns.sent == ["person1@example.com", "person2@example.com"]
+    assert (outcome.counts.skipped, outcome.counts.awaiting) == (1, 1)
+
+
+# ---------------------------------------------------------------------- added vs updated
+
+
+def test_five_books_edits_make_five_updates_and_no_addition(db, tmp_path):
+    books, campaigns = FakeBooks(20), FakeCampaigns()
+    first = run(db, tmp_path, books, campaigns)
+    assert (first.status, first.counts.added, first.counts.updated) == ("completed", 20, 0)
+    for cid in ("3", "7", "11", "15", "19"):
+        books.edit(cid, first_name="Edited")
+    sent_before = len(campaigns.sent)
+    second = run(db, tmp_path, books, campaigns)
+    assert second.kind == "incremental" and second.status == "completed"
+    assert (second.counts.updated, second.counts.added) == (5, 0)
+    assert len(campaigns.sent) - sent_before == 5
+    assert campaigns.members["person7@example.com"]["First Name"] == "Edited"
+
+
+def test_a_full_run_counts_addresses_already_in_the_list_as_updated(db, tmp_path):
+    books = FakeBooks(10)
+    campaigns = FakeCampaigns(members={"person2@example.com", "person9@example.com"})
+    outcome = run(db, tmp_path, books, campaigns)
+    assert (outcome.counts.added, outcome.counts.updated) == (8, 2)
+
+
+# ---------------------------------------------------------------------- systemic errors
+
+
+def test_sign_in_expiring_mid_batch_fails_and_records_nothing_of_the_batch(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    campaigns.fail_from = (15, AuthExpired())
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "failed" and "reconnect" in outcome.error.lower()
+    assert (outcome.counts.added, outcome.counts.skipped, outcome.counts.total) == (10, 0, 10)
+    assert skipped(db, outcome.run_id) == []
+    with db.read_session() as s:  # the second batch left no state rows
+        assert s.scalar(select(func.count()).select_from(ContactLink)) == 10
+
+
+def _unknown(code: str = "910") -> ApiError:
+    return ApiError(code, "Invalid field name")
+
+
+def test_five_contacts_in_a_row_with_one_unknown_code_fail_the_run_and_none_is_skipped(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    # Customers 9..13: two at the end of the first batch of ten, three in the second.
+    for i in range(9, 14):
+        campaigns.fail[f"person{i}@example.com"] = _unknown()
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "failed"
+    assert "910" in outcome.error and "5 contacts in a row" in outcome.error
+    assert outcome.counts.skipped == 0 and outcome.counts.added == 8
+    assert skipped(db, outcome.run_id) == []
+    with db.read_session() as s:
+        row = s.get(Run, outcome.run_id)
+        assert (row.skipped, row.total) == (0, 8)
+
+
+def test_four_in_a_row_are_skipped_as_rejected(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    for i in range(9, 13):
+        campaigns.fail[f"person{i}@example.com"] = _unknown()
+    campaigns.fail["person20@example.com"] = _unknown()  # the run was broken: a new one starts
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "completed"
+    assert (outcome.counts.skipped, outcome.counts.added) == (5, 25)
+    rows = skipped(db, outcome.run_id)
+    assert {r.reason_code for r in rows} == {"rejected"} and all("910" in r.reason_message for r in rows)
+
+
+def test_different_unknown_codes_do_not_add_up(db, tmp_path):
+    books, campaigns = FakeBooks(20), FakeCampaigns()
+    for i, code in zip(range(3, 9), ("910", "911", "910", "911", "910", "911"), strict=True):
+        campaigns.fail[f"person{i}@example.com"] = _unknown(code)
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "completed" and outcome.counts.skipped == 6
+
+
+def test_unknown_codes_on_every_probe_fail_after_five_sent_alone(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    campaigns.fail_from = (1, _unknown())
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "failed" and "910" in outcome.error
+    assert len(campaigns.sent) == 5 and outcome.counts.total == 0
+    assert sync_row(db).opt_in_mode == "unknown"
+
+
+def test_a_lock_defers_and_the_resume_counts_each_customer_once(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    until = datetime.now(UTC) + timedelta(minutes=30)
+    campaigns.fail_from = (15, Locked("listsubscribe", until))
+    now = [datetime.now(UTC)]
+    outcome = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
+    assert outcome.status == "deferred" and outcome.resume_at == until
+    assert (outcome.counts.total, outcome.counts.skipped) == (10, 0)
+    # Before the lock ends nothing is sent.
+    sent = len(campaigns.sent)
+    assert run(db, tmp_path, books, campaigns, clock=lambda: now[0]).status == "deferred"
+    assert len(campaigns.sent) == sent
+    campaigns.fail_from = None
+    now[0] = until + timedelta(seconds=1)
+    resumed = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
+    assert resumed.run_id == outcome.run_id and resumed.status == "completed"
+    assert (resumed.counts.added, resumed.counts.total) == (30, 30)
+
+
+# ---------------------------------------------------------------------- suppression
+
+
+def test_only_unsub_and_bounce_are_listed(db, tmp_path):
+    books, campaigns = FakeBooks(6), FakeCampaigns()
+    campaigns.unsub.add("person2@example.com")
+    campaigns.bounce.add("person3@example.com")
+    outcome = run(db, tmp_path, books, campaigns)
+    assert set(campaigns.statuses_read) <= {"active", "unsub", "bounce"}
+    assert outcome.counts.skipped == 2 and "person2@example.com" not in campaigns.sent
+    assert {r.reason_code for r in skipped(db, outcome.run_id)} == {"unsubscribed", "bounced"}
+
+
+def test_do_not_mail_and_spam_refusals_are_remembered_per_address(db, tmp_path):
+    books, campaigns = FakeBooks(6), FakeCampaigns()
+    campaigns.account_state.update({"person2@example.com": "dnm", "person4@example.com": "spam"})
+    first = run(db, tmp_path, books, campaigns)
+    assert first.status == "completed" and first.counts.skipped == 2
+    assert {r.reason_code for r in skipped(db, first.run_id)} == {"do_not_mail", "spam_complaint"}
+    assert link(db, "2").campaigns_status == "dnm"
+    with db.read_session() as s:
+        assert dict(s.execute(select(SuppressedAddress.email_key, SuppressedAddress.campaigns_status)).all()) == {
+            "person2@example.com": "dnm", "person4@example.com": "spam"}
+    before = len(campaigns.sent)
+
+    # A full run does not send them again.
+    full = run(db, tmp_path, books, campaigns, force_full=True)
+    assert full.counts.skipped == 2 and campaigns.sent[before:].count("person2@example.com") == 0
+
+    # The addresses move: customer 2 changes its email, a new customer takes the old one; customer 4
+    # leaves Books and another takes its address. Neither address is ever sent again.
+    books.edit("2", email="fresh2@example.com")
+    books.add("50", "person2@example.com")
+    del books.customers["4"]
+    books.add("51", "Person4@Example.com")
+    before = len(campaigns.sent)
+    moved = run(db, tmp_path, books, campaigns, force_full=True)
+    assert moved.status == "completed"
+    assert not {"person2@example.com", "person4@example.com"} & set(campaigns.sent[before:])
+    assert "fresh2@example.com" in campaigns.sent[before:]
+    reasons = {r.books_contact_id: r.reason_code for r in skipped(db, moved.run_id)}
+    assert reasons == {"50": "do_not_mail", "51": "spam_complaint"}
