@@ -1,7 +1,8 @@
 """The front door: ``desktop-app`` opens the window; sub-commands do the same work headless (R32).
 
 The parser lives here; each command's work lives with its layer and is found by a dotted path,
-so this file stays a table. Exit codes: 0 ok, 1 failed, 2 refused / usage, 3 deferred.
+so this file stays a table. Exit codes: 0 ok, 1 failed, 2 refused / usage, 3 deferred,
+4 needs your decision (a double opt-in list: accept it or choose another list).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from desktop_app import __version__
 from desktop_app.config import APP_DISPLAY_NAME, DATA_CENTERS
+from desktop_app.connectors.auth import SELF_CLIENT_SCOPES
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_REFUSED = 2
 EXIT_DEFERRED = 3
+EXIT_NEEDS_DECISION = 4
 
 SCHEDULE_HELP = "every-1h|every-2h|every-4h|every-6h|every-12h|daily@HH:MM|weekly@mon@HH:MM"
 
@@ -71,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     cz = cons.add_parser("zoho", help="sign in to Zoho (browser, or a Self Client grant code)")
     cz.add_argument("--dc", required=True, choices=sorted(DATA_CENTERS), type=str.upper)
     cz.add_argument("--client-id", required=True)
-    cz.add_argument("--code", default=None, help="a Self Client grant code (headless sign-in)")
+    cz.add_argument("--code", default=None,
+                    help="a Self Client grant code (headless sign-in; generate it with the scopes "
+                         f"{SELF_CLIENT_SCOPES})")
     cz.add_argument("--org", default=None, help="organization id (needed when there are several)")
 
     for name, what in (("orgs", "Books organizations"), ("lists", "Campaigns mailing lists"),
@@ -87,14 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--subscription", choices=["marketing", "non-marketing"],
                        default=("marketing" if action == "create" else None))
         p.add_argument("--topic", action="append", default=None, metavar="ID")
-        p.add_argument("--lawful-basis", default=None, metavar="BASIS")
+        p.add_argument("--lawful-basis", default=None, metavar="BASIS",
+                       help="only when the Campaigns account has a Lawful Basis field")
+        p.add_argument("--gdpr", choices=["on", "off"], default=None,
+                       help="whether GDPR compliance is on in Zoho Campaigns (asked when the account has no "
+                       "Lawful Basis field)")
         p.add_argument("--update-empty", action=argparse.BooleanOptionalAction, default=None)
         p.add_argument("--schedule", default=None, metavar="SPEC", help=SCHEDULE_HELP)
         p.add_argument("--map", action="append", default=None, metavar="'Books field=Campaigns field[:new]'")
         p.add_argument("--yes", action="store_true", help="accept the auto-upgrade disclaimer")
         if action == "create":
             p.add_argument("--no-run", action="store_true", help="do not start the first sync now")
-    run = sys_.add_parser("run", help="run the sync now (exit 0 completed, 1 failed, 3 deferred)")
+        else:
+            p.add_argument("--accept-double-opt-in", action="store_true",
+                           help="the list sends confirmation emails: send them to every customer (each "
+                           "joins the list after confirming)")
+    run = sys_.add_parser("run", help="run the sync now (exit 0 completed, 1 failed, 3 deferred, "
+                          "4 needs your decision)")
     run.add_argument("--full", action="store_true", help="force a full reconciliation")
     run.add_argument("--if-due", action="store_true",
                      help="run only when the schedule says so and the sync is not paused (for cron)")

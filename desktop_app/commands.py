@@ -1,6 +1,7 @@
 """Headless commands (SPEC R32): thin wrappers that call ``AppService`` and print for people or scripts.
 
-Every refusal is a sentence on stderr with a non-zero exit code (2 refused, 1 failed, 3 deferred);
+Every refusal is a sentence on stderr with a non-zero exit code (2 refused, 1 failed, 3 deferred,
+4 needs your decision);
 ``--json`` output is stable for scripts.
 """
 
@@ -23,23 +24,44 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from desktop_app import config
-from desktop_app.cli import EXIT_DEFERRED, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, CommandError
+from desktop_app.cli import (
+    EXIT_DEFERRED,
+    EXIT_FAILED,
+    EXIT_NEEDS_DECISION,
+    EXIT_OK,
+    EXIT_REFUSED,
+    CommandError,
+)
 from desktop_app.connectors.errors import ZohoError
 from desktop_app.connectors.secrets import SecretStoreError
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.schedule import Schedule, parse_schedule
-from desktop_app.domain.settings import LawfulBasis, SubscriptionType, SyncSettings
+from desktop_app.domain.settings import (
+    NO_SUBSCRIPTION_FIELD,
+    LawfulBasis,
+    SubscriptionType,
+    SyncSettings,
+    double_opt_in_explanation,
+)
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.run import NoSyncConfigured
-from desktop_app.service import AppService, ServiceError, SyncView
+from desktop_app.service import (
+    NEEDS_DECISION,
+    OPT_IN_ACCEPTED,
+    OPT_IN_DIRECT,
+    AppService,
+    ServiceError,
+    SyncView,
+)
 from desktop_app.store.db import DatabaseError
 from desktop_app.store.lock import AlreadyRunning
 
 log = logging.getLogger(__name__)
 
-RUN_EXIT = {"completed": EXIT_OK, "failed": EXIT_FAILED, "deferred": EXIT_DEFERRED, "cancelled": 130}
+RUN_EXIT = {"completed": EXIT_OK, "failed": EXIT_FAILED, "deferred": EXIT_DEFERRED, "cancelled": 130,
+            NEEDS_DECISION: EXIT_NEEDS_DECISION}
 
 
 def _service() -> AppService:
@@ -128,8 +150,12 @@ def _choose_org(svc: AppService, orgs: list, wanted: str | None) -> int:
         _table(["ORG ID", "NAME", "OWNER"], [(o.org_id, o.name, o.email) for o in orgs])
         return EXIT_REFUSED
     info = svc.choose_organization(wanted or orgs[0].org_id)
+    gdpr = ("on (the account has a Lawful Basis field)" if info.gdpr_enabled else
+            "not shown by Zoho's API (say whether it is on with sync create --gdpr on|off)")
     print(f"Connected “{info.org_name}” ({info.org_id}) as {info.books_owner_email}"
-          f"{' — Sandbox' if info.is_sandbox else ''}. GDPR settings: {'on' if info.gdpr_enabled else 'off'}.")
+          f"{' — Sandbox' if info.is_sandbox else ''}. GDPR compliance: {gdpr}.")
+    if info.owner_warning:  # R3: a warning, never a refusal
+        print(f"Warning: {info.owner_warning}", file=sys.stderr)
     print("Next: desktop-app sync create --list NAME …")
     return EXIT_OK
 
@@ -246,6 +272,7 @@ def _settings_from_args(svc: AppService, args, current: SyncView | None) -> Sync
         list_key, list_name = current.list_key, current.list_name
     try:
         subscription = SubscriptionType.parse(args.subscription or current.subscription_type)
+        gdpr = {"on": True, "off": False}[args.gdpr] if args.gdpr else (current.gdpr if current else None)
         basis_text = args.lawful_basis if args.lawful_basis is not None else (current and current.lawful_basis)
         basis = LawfulBasis.parse(basis_text) if basis_text else None
         schedule = (parse_schedule(args.schedule) if args.schedule else
@@ -255,7 +282,8 @@ def _settings_from_args(svc: AppService, args, current: SyncView | None) -> Sync
     topics = tuple(args.topic) if args.topic is not None else (current.topic_ids if current else ())
     update_empty = args.update_empty if args.update_empty is not None else bool(current and current.update_empty)
     return SyncSettings(list_key=list_key, list_name=list_name, subscription_type=subscription,
-                        topic_ids=topics, lawful_basis=basis, update_empty=update_empty, schedule=schedule)
+                        topic_ids=topics, lawful_basis=basis, update_empty=update_empty, schedule=schedule,
+                        gdpr=gdpr)
 
 
 def _confirm_disclaimer(svc: AppService, settings: SyncSettings, accepted: bool) -> None:
@@ -263,7 +291,8 @@ def _confirm_disclaimer(svc: AppService, settings: SyncSettings, accepted: bool)
     print(f"Disclaimer about auto-upgrade: this sync would add {preview.marketing_additions:,} contacts as "
           f"Marketing contacts (of {preview.customers:,} customers). If your Zoho Campaigns plan's contact "
           "limit is exceeded and auto-upgrade is on, the plan may be upgraded and charged. "
-          "Non-marketing contacts do not count toward the limit.")
+          + ("Non-marketing contacts do not count toward the limit." if preview.subscription_settable
+             else NO_SUBSCRIPTION_FIELD))
     if accepted:
         return
     if sys.stdin.isatty():
@@ -290,11 +319,17 @@ def sync_create(svc: AppService, args) -> int:
     return _run(svc, trigger="initiate", force_full=True)
 
 
+_EDIT_OPTIONS = ("list_", "subscription", "topic", "lawful_basis", "gdpr", "update_empty", "schedule", "map")
+
+
 @command
 def sync_edit(svc: AppService, args) -> int:
     current = svc.sync()
     if current is None:
         raise CommandError("No sync is configured yet; create one with 'desktop-app sync create'.")
+    accept = getattr(args, "accept_double_opt_in", False)
+    if accept and all(getattr(args, name, None) is None for name in _EDIT_OPTIONS):
+        return _accept_double_opt_in(svc, current)
     settings = _settings_from_args(svc, args, current)
     rows = (_parse_maps(args.map) if args.map is not None else
             [MappingRow(m.books_field, m.campaigns_field, m.new_field, m.locked) for m in current.mapping])
@@ -303,6 +338,22 @@ def sync_edit(svc: AppService, args) -> int:
         raise CommandError("The sync cannot be changed:\n  - " + "\n  - ".join(problems))
     view = svc.edit_sync(settings, rows)
     print(f"Sync updated: {view.list_name}, {view.schedule_text.lower()}.")
+    if accept:
+        return _accept_double_opt_in(svc, view)
+    if view.list_key != current.list_key:
+        print("The next run checks first whether the new list sends confirmation emails (double opt-in).")
+    return EXIT_OK
+
+
+def _accept_double_opt_in(svc: AppService, current: SyncView) -> int:
+    if current.opt_in_mode == OPT_IN_DIRECT:
+        print(f"The list “{current.list_name}” adds contacts directly (no confirmation email); nothing to "
+              "accept.")
+        return EXIT_OK
+    view = svc.accept_double_opt_in()
+    print(f"Double opt-in accepted for “{view.list_name}”: the next run sends each new customer a "
+          "confirmation email, and they join the list after confirming (shown as awaiting confirmation). "
+          "Run it now with: desktop-app sync run")
     return EXIT_OK
 
 
@@ -321,7 +372,8 @@ class _ProgressLine:
         total = f"/{p.total:,}" if p.total else ""
         c = p.counts
         text = (f"{p.phase_label}: {p.done:,}{total} — added {c.added:,}, updated {c.updated:,}, "
-                f"unchanged {c.unchanged:,}, skipped {c.skipped:,}")
+                f"unchanged {c.unchanged:,}, skipped {c.skipped:,}"
+                + (f", awaiting {c.awaiting:,}" if c.awaiting else ""))
         if self.tty:
             self.stream.write("\r" + text[:150].ljust(150))
             self.stream.flush()
@@ -349,15 +401,30 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
         signal.signal(signal.SIGINT, previous)
         line.close()
     c = outcome.counts
+    awaiting = f", {c.awaiting:,} awaiting confirmation" if c.awaiting else ""
     print(f"Run {outcome.run_id} ({outcome.kind}) {outcome.status}: {c.total:,} customers — "
-          f"{c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.skipped:,} skipped.")
-    if outcome.error:
+          f"{c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.skipped:,} skipped"
+          f"{awaiting}.")
+    if outcome.status == NEEDS_DECISION:
+        _explain_decision(svc, c.awaiting)
+    elif outcome.error:
         print(outcome.error, file=sys.stderr)
     if outcome.resume_at:
         print(f"It continues after {_local(outcome.resume_at)}.", file=sys.stderr)
     if c.skipped:
         print("See why with: desktop-app export-skipped --out skipped.csv")
     return RUN_EXIT.get(outcome.status, EXIT_FAILED)
+
+
+def _explain_decision(svc: AppService, awaiting: int) -> None:
+    """The run stopped at a double opt-in list: what happened, and the two ways on (stdout)."""
+    view = svc.sync()
+    name = view.list_name if view else "chosen"
+    sent = (f" {awaiting:,} customer{' has' if awaiting == 1 else 's have'} been sent one already; nobody "
+            "else was written." if awaiting else "")
+    print(f"Needs your decision: {double_opt_in_explanation(name)}{sent}")
+    print("  Accept confirmation emails:  desktop-app sync edit --accept-double-opt-in")
+    print("  Or choose another list:      desktop-app sync edit --list NAME")
 
 
 @command
@@ -369,6 +436,10 @@ def sync_run(svc: AppService, args) -> int:
         if view.paused:
             print("The sync is paused; nothing to do.")
             return EXIT_OK
+        if view.needs_decision:
+            print("The last run is waiting for your decision; no scheduled run until then.")
+            _explain_decision(svc, view.last_run.counts.awaiting)
+            return EXIT_NEEDS_DECISION
         if not svc.is_due(datetime.now(UTC)):
             print(f"Not due yet; next run {_local(view.next_run_at)}.")
             return EXIT_OK
@@ -404,17 +475,26 @@ def status(svc: AppService, args) -> int:
         return EXIT_OK
     print(f"Organization: {conn.org_name} ({conn.org_id}){' — Sandbox' if conn.is_sandbox else ''}")
     print(f"Owner:        {conn.books_owner_email}")
+    if conn.owner_warning:
+        print(f"Warning:      {conn.owner_warning}")
     if view is None:
         print("Sync:         none (desktop-app sync create …)")
         return EXIT_OK
     print(f"List:         {view.list_name}")
     print(f"Subscription: {SubscriptionType(view.subscription_type).label}")
+    if view.gdpr is not None:
+        print(f"GDPR:         {'on' if view.gdpr else 'off'} (your answer)")
+    if view.opt_in_mode == OPT_IN_ACCEPTED:
+        print("Opt-in:       double opt-in accepted (customers join after confirming an email)")
     print(f"Schedule:     {view.schedule_text}{' (paused)' if view.paused else ''}")
     print(f"Next run:     {_local(view.next_run_at)}")
     if view.last_run:
         r = view.last_run
         print(f"Last run:     {_local(r.started_at)} {r.status} — {r.counts.total:,} total, "
-              f"{r.counts.added:,} added, {r.counts.updated:,} updated, {r.counts.skipped:,} skipped")
+              f"{r.counts.added:,} added, {r.counts.updated:,} updated, {r.counts.skipped:,} skipped"
+              + (f", {r.counts.awaiting:,} awaiting confirmation" if r.counts.awaiting else ""))
+        if view.needs_decision:
+            _explain_decision(svc, r.counts.awaiting)
     return EXIT_OK
 
 
@@ -427,10 +507,10 @@ def history(svc: AppService, args) -> int:
     if not runs:
         print("No runs yet.")
         return EXIT_OK
-    _table(["RUN", "SYNC TIME", "KIND", "STATUS", "TOTAL", "ADDED", "UPDATED", "UNCHANGED", "SKIPPED",
-            "DURATION"],
+    _table(["RUN", "SYNC TIME", "KIND", "STATUS", "TOTAL", "ADDED", "UPDATED", "AWAITING", "UNCHANGED",
+            "SKIPPED", "DURATION"],
            [(r.id, _local(r.started_at), r.kind, r.status, r.counts.total, r.counts.added, r.counts.updated,
-             r.counts.unchanged, r.counts.skipped,
+             r.counts.awaiting, r.counts.unchanged, r.counts.skipped,
              f"{r.duration_seconds:.0f} s" if r.duration_seconds is not None else "—") for r in runs])
     for r in runs:
         if r.error:

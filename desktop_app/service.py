@@ -61,11 +61,48 @@ class ConnectionInfo:
     books_owner_email: str
     campaigns_owner_email: str
     user_email: str | None
-    gdpr_enabled: bool
+    gdpr_enabled: bool  # detected: the account has a Lawful Basis field
 
     @property
     def is_sandbox(self) -> bool:
         return self.kind == "sandbox"
+
+    @property
+    def owner_warning(self) -> str | None:
+        """R3: the warning when the Books owner is not the signed-in user (None: same address)."""
+        return owner_warning(self.org_name, self.books_owner_email, self.campaigns_owner_email)
+
+
+def owner_warning(org_name: str, books_owner: str | None, signed_in: str | None) -> str | None:
+    """R3 (issue 9): never a refusal. The signed-in user is taken as the Campaigns account's owner,
+    which Zoho cannot confirm, so a different Books owner only *may* make the sync fail."""
+    books_owner, signed_in = (books_owner or "").strip(), (signed_in or "").strip()
+    if books_owner and signed_in and books_owner.casefold() == signed_in.casefold():
+        return None
+    owner = books_owner or "an unknown address"
+    if not signed_in:
+        return (f"The Zoho Books organization “{org_name}” belongs to {owner}, but Zoho did not say which "
+                f"account you signed in with; if it is not the owner of the Zoho Campaigns account, the sync "
+                "may fail. Zoho requires both to be registered under the same email address.")
+    return (f"The Zoho Books organization “{org_name}” belongs to {owner} but you signed in as {signed_in}; "
+            f"if {signed_in} is not the owner of the Zoho Campaigns account, the sync may fail. Zoho requires "
+            "both to be registered under the same email address.")
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """The consent fields the Campaigns account exposes (display names), from contact/allfields."""
+
+    subscription_type: str | None
+    lawful_basis: str | None
+
+    @property
+    def can_set_subscription(self) -> bool:
+        return self.subscription_type is not None
+
+    @property
+    def can_set_lawful_basis(self) -> bool:
+        return self.lawful_basis is not None
 
 
 @dataclass(frozen=True)
@@ -86,6 +123,8 @@ class SyncView:
     topic_ids: tuple[str, ...]
     topic_names: tuple[str, ...]
     lawful_basis: str | None  # LawfulBasis value
+    gdpr: bool | None  # the user's answer when the account has no Lawful Basis field
+    opt_in_mode: str  # "unknown" | "direct" | "double_accepted"
     update_empty: bool
     schedule_spec: str
     schedule_text: str
@@ -94,6 +133,12 @@ class SyncView:
     last_run: RunView | None
     mapping: tuple[MappingView, ...]
     created_at: datetime
+
+    @property
+    def needs_decision(self) -> bool:
+        """The last run found a double opt-in list and the user has not accepted it (nor moved)."""
+        return (self.last_run is not None and self.last_run.status == NEEDS_DECISION
+                and self.opt_in_mode == OPT_IN_UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -137,11 +182,14 @@ class InitiatePreview:
 
     customers: int  # customers in the organization
     marketing_additions: int  # contacts this sync would add as Marketing (0 for Non-marketing)
-    subscription_type: str
+    subscription_type: str  # what the contacts arrive as: "marketing" without a Subscription Type field
+    subscription_settable: bool = True  # False: the account has no Subscription Type field
 
 
 # ====================================================================== the service
 
+NEEDS_DECISION = "needs_decision"  # run status: a double opt-in list, the user must accept or move
+OPT_IN_UNKNOWN, OPT_IN_DIRECT, OPT_IN_ACCEPTED = "unknown", "direct", "double_accepted"
 
 
 log = logging.getLogger(__name__)
@@ -166,6 +214,7 @@ class AppService:
         self._clients = None  # (books, campaigns, limiter) for the current connection
         self._limiter = limiter  # tests and benchmarks inject one; else chosen per connection
         self._books_fields: list | None = None
+        self._consent: ConsentView | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -289,27 +338,36 @@ class AppService:
         self._pending = _PendingSignIn(kind, dc, signed_in, client_secret, orgs, limiter)
         return orgs
 
-    def choose_organization(self, org_id: str) -> ConnectionInfo:
-        """Pick the Books organization; refuses different owners (R3) and a second one (R4)."""
+    def _pending_org(self, org_id: str):
         pending = self._pending
         if pending is None:
             raise ServiceError("Sign in first.", title="Not signed in")
-        self._refuse_if_connected()
         org = next((o for o in pending.orgs if str(o.org_id) == str(org_id)), None)
         if org is None:
             names = ", ".join(f"{o.name} ({o.org_id})" for o in pending.orgs)
             raise ServiceError(f"Organization {org_id} is not one of yours: {names}.",
                                title="Unknown organization")
+        return pending, org
+
+    def owner_warning(self, org_id: str) -> str | None:
+        """R3, asked before ``choose_organization``: the warning when the chosen organization's owner is
+        not the signed-in user (who is taken as the Campaigns owner), else None. No network."""
+        pending, org = self._pending_org(org_id)
+        return owner_warning(org.name, org.email, pending.signed_in.email)
+
+    def choose_organization(self, org_id: str) -> ConnectionInfo:
+        """Pick the Books organization; refuses a second one (R4). A different owner is not refused
+        (R3, issue 9): the returned ``ConnectionInfo.owner_warning`` says so, and stays recorded
+        (both addresses are stored)."""
+        pending, org = self._pending_org(org_id)
+        self._refuse_if_connected()
         signed_in = pending.signed_in
         books_owner = (org.email or "").strip()
-        # The signed-in user owns the Campaigns account (docs/wire-contract.md).
+        # The signed-in user is taken as the Campaigns account's owner (docs/wire-contract.md).
         campaigns_owner = (signed_in.email or "").strip()
-        if books_owner.casefold() != campaigns_owner.casefold():
-            raise ServiceError(
-                f"The Zoho Books organization “{org.name}” belongs to {books_owner or 'an unknown address'}, "
-                f"but the Zoho Campaigns account belongs to {campaigns_owner or 'an unknown address'}. "
-                "Both must be registered under the same email address; sign in with the owner's account.",
-                title="Different account owners")
+        warning = owner_warning(org.name, books_owner, campaigns_owner)
+        if warning:
+            log.warning("R3: %s", warning)
         client_id = signed_in.oauth.client_id
         secret_key = session.refresh_token_name(pending.kind, org.org_id)
         self.secrets.set(secret_key, signed_in.refresh_token)
@@ -318,7 +376,7 @@ class AppService:
         if pending.kind == "zoho":
             self.secrets.set(session.client_secret_name(client_id), pending.client_secret)
         _, campaigns = signed_in.clients(str(org.org_id), pending.limiter)
-        gdpr = bool(campaigns.gdpr_enabled())
+        gdpr = bool(campaigns.gdpr_enabled())  # detected (a Lawful Basis field); False = not seen
         endpoints = signed_in.endpoints
         with self.db.session() as s:
             conn = models.Connection(
@@ -326,11 +384,13 @@ class AppService:
                 books_url=endpoints.books, campaigns_url=endpoints.campaigns, client_id=client_id,
                 org_id=str(org.org_id), org_name=org.name, org_time_zone=org.time_zone,
                 books_owner_email=books_owner, campaigns_owner_email=campaigns_owner,
-                user_email=signed_in.email, gdpr_enabled=gdpr, secret_key=secret_key, created_at=_now())
+                user_email=signed_in.email, gdpr_enabled=gdpr, books_plan=org.plan_name or "",
+                secret_key=secret_key, created_at=_now())
             repo.save_connection(s, conn)
             info = _connection_info(conn)
         self._pending = None
         self._clients = None
+        self._consent = None
         return info
 
     def _cache_access(self, secret_key: str, tokens) -> None:
@@ -369,8 +429,22 @@ class AppService:
                                         on_refresh=lambda fresh: self._cache_access(secret_key, fresh))
             limiter.restore(self._load_usage())
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
+            if self._limiter is None:  # an injected limiter (tests, benchmarks) keeps its own plan
+                limiter.set_books_plan(self._books_plan(conn, books))
             self._clients = (books, campaigns, limiter)
             return books, campaigns
+
+    def _books_plan(self, conn: models.Connection, books) -> str:
+        """The organization's plan_name (its daily cap); read once for connections made before it was kept."""
+        if conn.books_plan is not None:
+            return conn.books_plan
+        org = next((o for o in books.organizations() if str(o.org_id) == str(conn.org_id)), None)
+        plan = org.plan_name if org is not None else ""
+        with self.db.session() as s:
+            stored = repo.get_connection(s)
+            if stored is not None:
+                stored.books_plan = plan
+        return plan
 
     # API calls still inside their windows, kept between processes (see Limiter.snapshot).
     @property
@@ -441,8 +515,17 @@ class AppService:
             return list(self._books_fields)
 
     def gdpr_enabled(self) -> bool:
+        """Detected: the account has a Lawful Basis field (its absence proves nothing)."""
         conn = self._require_connection()
         return bool(conn.gdpr_enabled)
+
+    def consent(self) -> ConsentView:
+        """The consent fields the API can set on this account (one contact/allfields read, cached)."""
+        with self._lock:
+            if self._consent is None:
+                found = self.clients()[1].consent_fields()
+                self._consent = ConsentView(found.subscription_type, found.lawful_basis)
+            return self._consent
 
     # ------------------------------------------------------------------ the sync
 
@@ -465,7 +548,8 @@ class AppService:
             id=sync.id, list_key=sync.list_key, list_name=sync.list_name,
             subscription_type=sync.subscription_type, topic_ids=tuple(sync.topic_ids or ()),
             topic_names=tuple(sync.topic_names or ()),
-            lawful_basis=sync.lawful_basis, update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
+            lawful_basis=sync.lawful_basis, gdpr=sync.gdpr, opt_in_mode=sync.opt_in_mode or OPT_IN_UNKNOWN,
+            update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
             schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
             last_run=_run_view(last) if last else None, mapping=mapping, created_at=sync.created_at)
 
@@ -475,7 +559,14 @@ class AppService:
     def validate(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> list[str]:
         conn = self._require_connection()
         topics = self.topics()
-        problems = validate_settings(settings, gdpr_enabled=bool(conn.gdpr_enabled), topic_count=len(topics))
+        consent = self.consent()
+        gdpr = bool(conn.gdpr_enabled) or bool(settings.gdpr)
+        problems = validate_settings(settings, gdpr_enabled=gdpr, topic_count=len(topics),
+                                     subscription_field=consent.can_set_subscription,
+                                     lawful_basis_field=consent.can_set_lawful_basis)
+        if settings.gdpr is False and conn.gdpr_enabled:
+            problems.append("This Zoho Campaigns account has a Lawful Basis field, so GDPR compliance is on "
+                            "there; leave the GDPR answer out.")
         known = {t.id for t in topics}
         problems += [f"Topic {t} does not exist in Zoho Campaigns." for t in settings.topic_ids if t not in known]
         lists = {m.key: m for m in self.lists()}
@@ -501,9 +592,12 @@ class AppService:
         with self.db.session() as s:
             sync = repo.get_sync(s)
             known = repo.linked_email_keys(s, sync.id) if sync is not None else set()
-        marketing = settings.subscription_type is SubscriptionType.MARKETING
+        settable = self.consent().can_set_subscription
+        # Without a Subscription Type field every contact arrives as Marketing, whatever was chosen.
+        marketing = settings.subscription_type is SubscriptionType.MARKETING or not settable
         additions = len(keys - known) if marketing else 0
-        return InitiatePreview(total, additions, settings.subscription_type.value)
+        arriving = SubscriptionType.MARKETING if marketing else settings.subscription_type
+        return InitiatePreview(total, additions, arriving.value, settable)
 
     def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:
         if not topic_ids:
@@ -530,6 +624,7 @@ class AppService:
                 subscription_type=settings.subscription_type.value, topic_ids=list(settings.topic_ids),
                 topic_names=self._topic_names(settings.topic_ids),
                 lawful_basis=settings.lawful_basis.value if settings.lawful_basis else None,
+                gdpr=self._gdpr_answer(settings), opt_in_mode=OPT_IN_UNKNOWN,
                 update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
                 mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
                 updated_at=now, needs_full=True, next_run_at=None)
@@ -550,13 +645,16 @@ class AppService:
             changed = (fingerprint != sync.mapping_fingerprint or settings.update_empty != sync.update_empty
                        or list_changed)
             if list_changed:
-                # The state table describes the old list: nobody is in the new one yet.
+                # The state table describes the old list: nobody is in the new one yet, and whether
+                # the new list sends confirmation emails (double opt-in) is not known yet.
                 repo.reset_links_for_new_list(s, sync.id)
+                sync.opt_in_mode = OPT_IN_UNKNOWN
             sync.list_key, sync.list_name = settings.list_key, settings.list_name
             sync.subscription_type = settings.subscription_type.value
             sync.topic_ids = list(settings.topic_ids)
             sync.topic_names = self._topic_names(settings.topic_ids)
             sync.lawful_basis = settings.lawful_basis.value if settings.lawful_basis else None
+            sync.gdpr = self._gdpr_answer(settings)
             sync.update_empty = settings.update_empty
             sync.schedule_spec = settings.schedule.spec
             sync.updated_at = _now()
@@ -567,6 +665,19 @@ class AppService:
                 repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked)
                                                for r in rows])
             s.flush()
+            return self._sync_view(s, sync)
+
+    def _gdpr_answer(self, settings: SyncSettings) -> bool | None:
+        """The user's GDPR answer is kept only when the account has no Lawful Basis field."""
+        return None if self.consent().can_set_lawful_basis else settings.gdpr
+
+    def accept_double_opt_in(self) -> SyncView:
+        """The user accepts that the list sends confirmation emails: the next run sends them to all."""
+        with self.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            repo.set_opt_in_mode(s, sync, OPT_IN_ACCEPTED)
             return self._sync_view(s, sync)
 
     def run_sync(self, *, trigger: str = "manual", force_full: bool = False,
@@ -607,7 +718,8 @@ class AppService:
 
     def is_due(self, now: datetime) -> bool:
         view = self.sync()
-        if view is None or view.paused:
+        if view is None or view.paused or view.needs_decision:
+            # waiting for a decision: each run would send one more customer a confirmation email
             return False
         return view.next_run_at is None or view.next_run_at <= now
 
@@ -665,6 +777,7 @@ class AppService:
                 s.delete(sync)
             repo.delete_connection(s)
         self._clients = None
+        self._consent = None
 
     # ------------------------------------------------------------------ sandbox only
 
@@ -704,7 +817,7 @@ def _connection_info(conn: models.Connection) -> ConnectionInfo:
 
 def _run_view(run: models.Run) -> RunView:
     counts = RunCounts(added=run.added or 0, updated=run.updated or 0, unchanged=run.unchanged or 0,
-                       skipped=run.skipped or 0)
+                       skipped=run.skipped or 0, awaiting=run.awaiting or 0)
     return RunView(run.id, run.kind, run.trigger, run.status, run.started_at, run.finished_at, counts,
                    run.estimated_total, run.error_message, run.resume_at, run.calls_books or 0,
                    run.calls_campaigns or 0, tuple(run.notes or ()))

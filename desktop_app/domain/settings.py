@@ -4,6 +4,12 @@ and schedule, with the checks the wizard and ``sync create`` run before saving.
 Decision: Zoho documents the lawful basis as not mandatory even with GDPR on (reference §3.6),
 so "GDPR on and no lawful basis" is allowed and not reported. A lawful basis with GDPR off is
 refused, because Campaigns has no place to store it then.
+
+Consent through the API (issue 9): Zoho documents no subscription-type or lawful-basis parameter.
+They can be sent only as the account's own contact fields ("Subscription Type", "Lawful Basis"),
+when the account has them. Without a Subscription Type field every contact arrives as Marketing
+(Zoho's default), so Non-marketing is refused; without a Lawful Basis field the basis cannot be set
+and the user is asked instead whether GDPR compliance is on (``SyncSettings.gdpr``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,23 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from desktop_app.domain.schedule import Schedule, parse_schedule
+
+NO_SUBSCRIPTION_FIELD = (
+    "This Zoho Campaigns account has no Subscription Type field the API can set: contacts arrive as "
+    "Marketing (Zoho's default). To make them Non-marketing, change them in Zoho Campaigns."
+)
+GDPR_QUESTION = "Is GDPR compliance turned on in your Zoho Campaigns account?"
+NO_LAWFUL_BASIS_FIELD = (
+    "This Zoho Campaigns account has no Lawful Basis field the API can set, so the lawful basis "
+    "cannot be set through Zoho's API: if GDPR compliance is on, set it in Zoho Campaigns."
+)
+
+
+
+def double_opt_in_explanation(list_name: str) -> str:
+    """Why a run stopped with status ``needs_decision`` (the CLI and the window add how to decide)."""
+    return (f"The list “{list_name}” sends a confirmation email to each new contact (double opt-in): every "
+            "customer would get one and joins the list only after confirming it.")
 
 
 def _squash(text: str) -> str:
@@ -81,6 +104,9 @@ class SyncSettings:
     lawful_basis: LawfulBasis | None = None
     update_empty: bool = False
     schedule: Schedule = field(default_factory=Schedule.default)
+    # The user's answer to GDPR_QUESTION when the account has no Lawful Basis field (None: not
+    # asked, because the field shows GDPR is on, or not answered).
+    gdpr: bool | None = None
 
     def __post_init__(self) -> None:
         # Accept the plain forms a store row or the CLI holds (str, list) and keep the typed ones.
@@ -95,12 +121,22 @@ class SyncSettings:
             object.__setattr__(self, "schedule", parse_schedule(self.schedule))
 
 
-def validate_settings(settings: SyncSettings, *, gdpr_enabled: bool, topic_count: int) -> list[str]:
-    """What is wrong with the settings, as sentences a user can act on (empty: fine)."""
+def validate_settings(settings: SyncSettings, *, gdpr_enabled: bool, topic_count: int,
+                      subscription_field: bool = True, lawful_basis_field: bool = True) -> list[str]:
+    """What is wrong with the settings, as sentences a user can act on (empty: fine).
+
+    ``subscription_field`` / ``lawful_basis_field``: whether the account has the consent field the
+    API can set (``CampaignsClient.consent_fields()``); ``gdpr_enabled``: GDPR is on (detected, or
+    the user's answer).
+    """
     problems: list[str] = []
     if not settings.list_key.strip():
         problems.append("Choose the Zoho Campaigns mailing list to sync into.")
-    if settings.lawful_basis is not None and not gdpr_enabled:
+    if settings.subscription_type is SubscriptionType.NON_MARKETING and not subscription_field:
+        problems.append(NO_SUBSCRIPTION_FIELD)
+    if settings.lawful_basis is not None and not lawful_basis_field:
+        problems.append(NO_LAWFUL_BASIS_FIELD)
+    elif settings.lawful_basis is not None and not gdpr_enabled:
         problems.append(
             f"A lawful basis ({settings.lawful_basis.label}) can only be set when GDPR is on; "
             "GDPR is off in Zoho Campaigns, so leave the lawful basis empty."

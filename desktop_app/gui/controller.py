@@ -24,9 +24,18 @@ class WizardData:
 
     lists: list
     topics: list
-    gdpr_enabled: bool
+    gdpr_enabled: bool  # detected (a Lawful Basis field)
     books_fields: list
     campaigns_fields: list
+    consent: object = None  # service.ConsentView: which consent fields the API can set
+
+    @property
+    def can_set_subscription(self) -> bool:
+        return self.consent is None or self.consent.can_set_subscription
+
+    @property
+    def can_set_lawful_basis(self) -> bool:
+        return self.gdpr_enabled if self.consent is None else self.consent.can_set_lawful_basis
 
 
 class Controller(QObject):
@@ -52,6 +61,8 @@ class Controller(QObject):
         self.last_outcome = None
         # topic id → name: SyncView carries ids only, and the names need a Campaigns call
         self.topic_names: dict[str, str] = {}
+        # the account's consent fields (service.ConsentView), read once; None until known
+        self.consent = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -79,6 +90,10 @@ class Controller(QObject):
             notes = self.service.notifications()
             if sync and not sync.topic_names and not set(sync.topic_ids) <= self.topic_names.keys():
                 self._load_topic_names()
+            if sync and self.consent is None:
+                self._load_consent()
+            if conn is None:
+                self.consent = None
             return conn, sync, runs, notes
 
         conn, sync, runs, notes = await self.call(read)
@@ -95,6 +110,13 @@ class Controller(QObject):
         except Exception as exc:
             log.info("topic names not loaded: %s", exc)
 
+    def _load_consent(self) -> None:
+        """Once per session (worker thread); unknown consent fields leave the view as it was."""
+        try:
+            self.consent = self.service.consent()
+        except Exception as exc:
+            log.info("consent fields not loaded: %s", exc)
+
     async def refresh_notifications(self) -> None:
         notes = await self.call(self.service.notifications)
         self.notifications_changed.emit(notes, sum(1 for n in notes if not n.read))
@@ -108,6 +130,9 @@ class Controller(QObject):
                            cancel: threading.Event) -> list:
         return await self.call(self.service.sign_in_zoho, dc, client_id, client_secret, cancel=cancel)
 
+    async def owner_warning(self, org_id: str) -> str | None:
+        return await self.call(self.service.owner_warning, org_id)
+
     async def choose_organization(self, org_id: str):
         info = await self.call(self.service.choose_organization, org_id)
         await self.refresh()
@@ -118,10 +143,12 @@ class Controller(QObject):
     async def wizard_data(self) -> WizardData:
         def load():
             s = self.service
-            return WizardData(s.lists(), s.topics(), s.gdpr_enabled(), s.books_fields(), s.campaigns_fields())
+            return WizardData(s.lists(), s.topics(), s.gdpr_enabled(), s.books_fields(), s.campaigns_fields(),
+                              s.consent())
 
         data = await self.call(load)
         self.topic_names.update({t.id: t.name for t in data.topics})
+        self.consent = data.consent
         return data
 
     async def preview(self, settings):
@@ -133,6 +160,12 @@ class Controller(QObject):
     async def save_sync(self, settings, rows: Sequence, *, editing: bool):
         fn = self.service.edit_sync if editing else self.service.create_sync
         view = await self.call(fn, settings, list(rows))
+        self.sync = view
+        self.sync_changed.emit(view)
+        return view
+
+    async def accept_double_opt_in(self):
+        view = await self.call(self.service.accept_double_opt_in)
         self.sync = view
         self.sync_changed.emit(view)
         return view

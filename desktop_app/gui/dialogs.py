@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidgetItem, QWidget
 
+from desktop_app.domain.settings import NO_SUBSCRIPTION_FIELD
 from desktop_app.gui.generated.ui_deny_dialog import Ui_DenyDialog
 from desktop_app.gui.generated.ui_disclaimer import Ui_Disclaimer
 from desktop_app.gui.generated.ui_org_chooser import Ui_OrgChooser
@@ -72,6 +73,8 @@ class DisclaimerDialog(QDialog):
         else:
             text = (f"This sync adds contacts as Non-marketing contacts ({preview.customers:,} customers in "
                     "Zoho Books), so no Marketing contacts are added.")
+        if not getattr(preview, "subscription_settable", True):
+            text += " " + NO_SUBSCRIPTION_FIELD
         self.ui.summary.setText(text)
         self.ui.buttons.accepted.connect(self.accept)
         self.ui.buttons.rejected.connect(self.reject)

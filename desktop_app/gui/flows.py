@@ -10,12 +10,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser, WaitingDialog
 from desktop_app.gui.dialogs_async import ask
 from desktop_app.gui.pages.detail import CONFIGURATION, HISTORY
-from desktop_app.gui.wizard import SyncWizard
+from desktop_app.gui.wizard import SyncWizard, ids
 
 
 class Flows:
@@ -48,13 +49,29 @@ class Flows:
             if await self._ask(chooser) != QDialog.DialogCode.Accepted or not chooser.chosen_org_id():
                 w.set_status("Association cancelled.")
                 return False
-            info = await c.choose_organization(chooser.chosen_org_id())
+            org_id = chooser.chosen_org_id()
+            warning = await c.owner_warning(org_id)
+            if warning and not await self._continue_anyway(warning):  # R3: a warning, the user decides
+                w.set_status("Association cancelled.")
+                return False
+            info = await c.choose_organization(org_id)
         except Exception as exc:
             c.report(exc)
             return False
         w.set_status(f"Connected to “{info.org_name}”.")
         w.show_active()
         return True
+
+    async def _continue_anyway(self, warning: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Different account owners", warning,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        box.setInformativeText("Continue anyway?")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        await self._ask(box)
+        yes = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        return yes
 
     async def _sign_in_zoho(self):
         c, page = self.controller, self.window.associate
@@ -74,11 +91,11 @@ class Flows:
 
     # ------------------------------------------------------------------ wizard (R7–R16, R26)
 
-    def open_wizard(self, *, editing: bool) -> SyncWizard | None:
+    def open_wizard(self, *, editing: bool, start_id: int = ids.MODULE) -> SyncWizard | None:
         c = self.controller
         if not editing and c.sync is not None:
             return None  # R7: one sync; the button is disabled anyway
-        wizard = SyncWizard(c, editing=c.sync if editing else None, parent=self.window)
+        wizard = SyncWizard(c, editing=c.sync if editing else None, parent=self.window, start_id=start_id)
         wizard.initiate_requested.connect(lambda: c.jobs.spawn(self.initiate(wizard)))
         wizard.finished.connect(lambda _r: setattr(self, "wizard", None))
         self.wizard = wizard
@@ -115,6 +132,21 @@ class Flows:
             return
         self.window.show_detail(CONFIGURATION)
         await self.controller.run_now("manual")
+
+    async def accept_double_opt_in(self) -> bool:
+        """The detail banner's "Accept double opt-in": the next run sends the confirmation emails."""
+        try:
+            view = await self.controller.accept_double_opt_in()
+        except Exception as exc:
+            self.controller.report(exc)
+            return False
+        self.window.set_status(f"Double opt-in accepted for “{view.list_name}”: the next run sends each new "
+                               "customer a confirmation email (press Sync now to start it).")
+        return True
+
+    def choose_another_list(self) -> SyncWizard | None:
+        """The detail banner's "Choose another list": Edit, opened at the list page."""
+        return self.open_wizard(editing=True, start_id=ids.LIST)
 
     async def set_paused(self, paused: bool) -> None:
         try:

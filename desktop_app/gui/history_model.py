@@ -1,4 +1,5 @@
-"""Sync History (R28): one row per run, read-only; the Skipped column carries an export icon."""
+"""Sync History (R28): one row per run, read-only; the Skipped column carries an export icon.
+Awaiting: customers sent a confirmation email by a double opt-in list, not in the list yet."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from PySide6.QtCore import Qt
 from desktop_app.gui.resources import icon
 from desktop_app.gui.table_model import Index, ListTableModel
 
-TIME, STATUS, TOTAL, ADDED, UPDATED, SKIPPED, DURATION, DETAILS = range(8)
-HEADERS = ("Sync time", "Status", "Total", "Added", "Updated", "Skipped", "Duration", "Details")
+TIME, STATUS, TOTAL, ADDED, UPDATED, AWAITING, SKIPPED, DURATION, DETAILS = range(9)
+HEADERS = ("Sync time", "Status", "Total", "Added", "Updated", "Awaiting", "Skipped", "Duration", "Details")
 STATUS_LABELS = {"completed": "Completed", "failed": "Failed", "cancelled": "Cancelled",
-                 "deferred": "Deferred", "running": "Running", "interrupted": "Interrupted"}
+                 "deferred": "Deferred", "running": "Running", "interrupted": "Interrupted",
+                 "needs_decision": "Needs your decision"}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -37,6 +39,8 @@ def run_details(run) -> str:
         return run.error
     if run.status == "deferred" and run.resume_at:
         return f"Resumes after {format_time(run.resume_at)}"
+    if run.status == "needs_decision":
+        return "The list sends confirmation emails: accept double opt-in or choose another list"
     return f"{run.kind.capitalize()} run, {run.trigger}" if run.kind else ""
 
 
@@ -58,13 +62,15 @@ class HistoryModel(ListTableModel):
         c = run.counts
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (format_time(run.started_at), STATUS_LABELS.get(run.status, run.status.capitalize()),
-                    str(c.total), str(c.added), str(c.updated), str(c.skipped),
+                    str(c.total), str(c.added), str(c.updated), str(c.awaiting), str(c.skipped),
                     format_duration(run.duration_seconds), run_details(run))[col]
         if role == Qt.ItemDataRole.DecorationRole and col == SKIPPED and c.skipped:
             return icon("export")
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == SKIPPED and c.skipped:
                 return "Export skipped records (double-click or press Enter)"
+            if col == AWAITING:
+                return "Sent a confirmation email (double opt-in); they join the list after confirming"
             if col in (STATUS, DETAILS) and run.error:
                 return run.error
         if role == Qt.ItemDataRole.TextAlignmentRole and TOTAL <= col <= SKIPPED:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__, config
 from desktop_app.gui.bell import NotificationBell
+from desktop_app.gui.errors import describe_outcome
 from desktop_app.gui.flows import Flows
 from desktop_app.gui.pages.active_syncs import ActiveSyncsPage
 from desktop_app.gui.pages.associate import AssociatePage
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
         self.sync_now_action.triggered.connect(lambda: c.jobs.spawn(f.sync_now()))
         self.detail.cancel_requested.connect(c.cancel_run)
         self.detail.export_requested.connect(lambda run_id: c.jobs.spawn(f.export_skipped(run_id)))
+        self.detail.accept_opt_in_requested.connect(lambda: c.jobs.spawn(f.accept_double_opt_in()))
+        self.detail.choose_list_requested.connect(f.choose_another_list)
         self.settings.deny_requested.connect(lambda: c.jobs.spawn(f.deny()))
         self.simulate_action.triggered.connect(lambda: c.jobs.spawn(f.simulate()))
         self.bell.notification_chosen.connect(lambda n: c.jobs.spawn(f.open_notification(n)))
@@ -177,6 +180,7 @@ class MainWindow(QMainWindow):
     def _sync_changed(self, sync) -> None:
         self.active.set_sync(sync)
         self.detail.topic_names = self.controller.topic_names
+        self.detail.consent = self.controller.consent
         self.detail.set_sync(sync)
         if sync is None and self.stack.currentWidget() is self.detail:
             self.show_active()
@@ -184,9 +188,7 @@ class MainWindow(QMainWindow):
     def _run_finished(self, outcome) -> None:
         self.detail.set_running(False)
         if outcome is not None:
-            c = outcome.counts
-            self.set_status(f"Sync {outcome.status}: {c.added} added, {c.updated} updated, "
-                            f"{c.skipped} skipped.")
+            self.set_status(describe_outcome(outcome))
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)

@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app import config
+from desktop_app.gui.errors import describe_outcome
 from desktop_app.gui.history_model import format_time
 from desktop_app.gui.resources import icon
 
@@ -62,7 +63,8 @@ class Tray(QObject):
     def _run_finished(self, outcome) -> None:
         self.icon.setIcon(icon("app"))
         if outcome is not None:
-            c = outcome.counts
-            self.icon.showMessage(f"Sync {outcome.status}",
-                                  f"{c.added} added, {c.updated} updated, {c.skipped} skipped.",
-                                  QSystemTrayIcon.MessageIcon.Information, 8000)
+            decide = outcome.status == "needs_decision"
+            self.icon.showMessage("Sync needs your decision" if decide else f"Sync {outcome.status}",
+                                  describe_outcome(outcome),
+                                  QSystemTrayIcon.MessageIcon.Warning if decide
+                                  else QSystemTrayIcon.MessageIcon.Information, 8000)

@@ -74,6 +74,16 @@ async def walk_wizard(w, wizard, *, list_name: str = "Books customers") -> None:
     wizard.button(NEXT).click()
 
 
+def next_to_mapping(wizard, *, gdpr: bool = True) -> None:
+    """Next through the remaining pages, answering the GDPR question when the page asks it."""
+    while wizard.currentId() != ids.MAPPING:
+        if wizard.currentId() == ids.LAWFUL_BASIS and wizard.lawful_page.asking:
+            (wizard.lawful_page.gdpr_yes if gdpr else wizard.lawful_page.gdpr_no).setChecked(True)
+        before = wizard.currentId()
+        wizard.button(NEXT).click()
+        assert wizard.currentId() != before, f"Next did nothing on page {before}"
+
+
 async def accept_disclaimer(w, expected_additions: int | None = None) -> DisclaimerDialog:
     await until(lambda: isinstance(w.flows.dialog, DisclaimerDialog), what="disclaimer")
     dialog = w.flows.dialog

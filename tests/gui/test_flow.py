@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser
 from desktop_app.gui.history_model import ADDED, SKIPPED, STATUS, TOTAL, UPDATED
@@ -24,6 +24,7 @@ from tests.gui.sandbox_session import (
     accept_disclaimer,
     associate_sandbox,
     new_session,
+    next_to_mapping,
     start_sandbox,
     until,
     walk_wizard,
@@ -58,9 +59,13 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         topics.item(0).setCheckState(topics.item(0).checkState().Checked)
         topic_name = topics.item(0).text()
         wizard.button(NEXT).click()
-        assert wizard.currentId() == ids.LAWFUL_BASIS  # the Sandbox has GDPR on
-        lawful = wizard.lawful_page.basis
-        lawful.setCurrentIndex(lawful.findData("consent"))
+        # the Sandbox (like real Zoho, as documented) shows no Lawful Basis field: the page asks
+        lawful = wizard.lawful_page
+        assert wizard.currentId() == ids.LAWFUL_BASIS and lawful.asking
+        assert lawful.question.isVisible() and not lawful.basis.isVisible()
+        assert not wizard.button(NEXT).isEnabled()  # the question needs an answer
+        lawful.gdpr_yes.setChecked(True)
+        assert wizard.button(NEXT).isEnabled()
         wizard.button(NEXT).click()
         assert wizard.currentId() == ids.UPDATE_EMPTY
         wizard.button(NEXT).click()
@@ -89,7 +94,7 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         assert model.setData(model.index(row, NEW), 2, 10)  # CheckStateRole, as the view sends it
         assert wizard.button(FINISH).isEnabled()
         settings = wizard.settings()
-        assert settings.lawful_basis.value == "consent" and settings.schedule.spec == "every-4h"
+        assert settings.lawful_basis is None and settings.gdpr is True and settings.schedule.spec == "every-4h"
         preview = await c.call(c.service.preview_initiate, settings)
 
         # ---- Initiate → disclaimer (Go back keeps the wizard) → accept → first run → Configuration
@@ -104,7 +109,7 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         assert w.stack.currentWidget() is w.detail and w.detail.tabs.currentIndex() == CONFIGURATION
         outcome = c.last_outcome
         assert outcome.status == "completed"
-        assert "Billing City" in {f.display_name for f in await c.call(c.service.campaigns_fields)}
+        assert "BillingCity" in {f.display_name for f in await c.call(c.service.campaigns_fields)}
         await until(lambda: w.detail.history_model.rowCount() == 1, what="history row")
         hm = w.detail.history_model
         counts = outcome.counts
@@ -159,8 +164,8 @@ def test_associate_wizard_run_history_export_pause_edit_disable(session, run_in,
         assert wizard.windowTitle() == "Edit Sync"
         await walk_wizard(w, wizard)
         assert wizard.list_page.selected().key == c.sync.list_key
-        while wizard.currentId() != ids.MAPPING:
-            wizard.button(NEXT).click()
+        next_to_mapping(wizard)
+        assert wizard.lawful_page.gdpr_yes.isChecked()  # prefilled from the stored answer
         assert wizard.schedule_page.value().spec == "every-4h"
         assert any(r.books_key == "billing_address.city" and not r.new_field for r in wizard.rows())
         wizard.button(FINISH).click()
@@ -195,8 +200,7 @@ def test_disable_deleting_history(session, run_in):
         w.active.add.click()
         wizard = w.flows.wizard
         await walk_wizard(w, wizard)
-        while wizard.currentId() != ids.MAPPING:
-            wizard.button(NEXT).click()
+        next_to_mapping(wizard)
         wizard.button(FINISH).click()
         await accept_disclaimer(w)
         await until(lambda: c.last_outcome is not None and not c.running, what="first run")
@@ -212,24 +216,39 @@ def test_disable_deleting_history(session, run_in):
     run_in(scenario)
 
 
-def test_different_owners_are_refused(loop, run_in):
+def test_different_owners_warn_and_ask_continue_anyway(loop, run_in):
+    """R3 (issue 9): a different owner is a warning, not a refusal; No cancels, Yes connects."""
     server = start_sandbox(owner_email="someone.else@example.com")
     s = new_session()
     try:
         loop.run_until_complete(s.start(schedule=False))
-        w = s.window
+        w, c = s.window, s.controller
 
-        async def scenario():
+        async def warned() -> QMessageBox:
             w.services.try_sandbox.click()
             await until(lambda: isinstance(w.flows.dialog, OrgChooser), what="organization pop-up")
             w.flows.dialog.proceed.click()
-            await until(lambda: w.last_error is not None, what="refusal")
+            await until(lambda: isinstance(w.flows.dialog, QMessageBox), what="the owner warning")
+            box = w.flows.dialog
+            assert box.informativeText() == "Continue anyway?"
+            assert "someone.else@example.com" in box.text() and "owner@zylker-demo.com" in box.text()
+            assert "may fail" in box.text()
+            assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+            return box
+
+        async def scenario():
+            (await warned()).button(QMessageBox.StandardButton.No).click()
+            await until(lambda: w.flows.dialog is None, what="warning closed")
+            await until(lambda: "cancelled" in w.status.text(), what="cancelled")
+            assert c.connection is None and w.last_error is None
+            (await warned()).button(QMessageBox.StandardButton.Yes).click()
+            await until(lambda: w.stack.currentWidget() is w.active, what="connected screen")
 
         run_in(scenario)
-        title, message = w.last_error
-        assert title == "Different account owners"
-        assert "someone.else@example.com" in message and "owner@zylker-demo.com" in message
-        assert s.controller.connection is None
+        assert w.last_error is None
+        info = c.connection
+        assert info is not None and info.owner_warning and "someone.else@example.com" in info.owner_warning
+        assert "someone.else@example.com" in w.active.connected.text()  # the accepted warning stays in view
     finally:
         loop.run_until_complete(s.shutdown())
         server.stop()
@@ -251,8 +270,7 @@ def test_gui_thread_keeps_running_during_a_slow_run(loop, run_in):
             w.active.add.click()
             wizard = w.flows.wizard
             await walk_wizard(w, wizard)
-            while wizard.currentId() != ids.MAPPING:
-                wizard.button(NEXT).click()
+            next_to_mapping(wizard)
             wizard.button(FINISH).click()
             await accept_disclaimer(w)
             await until(lambda: c.running, what="run started")

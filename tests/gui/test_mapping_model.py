@@ -66,16 +66,16 @@ def test_new_field_only_when_no_same_named_campaigns_field():
     assert not model.new_field_allowed(row)
     assert not (model.flags(model.index(row, NEW)) & Qt.ItemFlag.ItemIsEnabled)
     assert not model.setData(model.index(row, NEW), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
-    model.setData(model.index(row, BOOKS), "billing_address.city")  # "Billing City" does not exist
+    model.setData(model.index(row, BOOKS), "billing_address.city")  # "BillingCity" does not exist
     assert model.new_field_allowed(row)
     # the view passes a plain int (2) when it toggles the check box
     assert model.setData(model.index(row, NEW), 2, Qt.ItemDataRole.CheckStateRole)
-    assert model.rows()[row] == MappingRow("billing_address.city", "Billing City", new_field=True)
+    assert model.rows()[row] == MappingRow("billing_address.city", "BillingCity", new_field=True)
     assert model.is_valid()
     assert not (model.flags(model.index(row, CAMPAIGNS)) & Qt.ItemFlag.ItemIsEditable)
     # the new field's name follows the Books field
     model.setData(model.index(row, BOOKS), "billing_address.zip")
-    assert model.rows()[row].campaigns_field == "Billing Zip"
+    assert model.rows()[row].campaigns_field == "BillingZip"
 
 
 def test_unknown_target_asks_to_tick_new_field():

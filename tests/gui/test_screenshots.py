@@ -83,8 +83,11 @@ def test_screenshots_of_every_screen(loop, qapp, tmp_path):
                 topics = wizard.topics_page.topics
                 topics.item(0).setCheckState(topics.item(0).checkState().Checked)
             elif page_id == ids.LAWFUL_BASIS:
-                basis = wizard.lawful_page.basis
-                basis.setCurrentIndex(basis.findData("consent"))
+                lawful = wizard.lawful_page
+                if lawful.asking:  # no Lawful Basis field (the Sandbox's default, as documented)
+                    lawful.gdpr_yes.setChecked(True)
+                else:
+                    lawful.basis.setCurrentIndex(lawful.basis.findData("consent"))
             elif page_id == ids.SCHEDULE:
                 sched = wizard.schedule_page
                 sched.preset.setCurrentIndex(sched.preset.findData("every-4h"))

@@ -148,3 +148,16 @@ def test_a_second_launch_asks_the_first_to_show_itself(qapp, qtbot, tmp_path):
         first.close()
         first.deleteLater()
         qtbot.wait(50)
+
+
+def test_run_endings_are_sentences_and_needs_decision_says_what_to_do():
+    from desktop_app.domain.counts import RunCounts
+    from desktop_app.engine.run import RunOutcome
+    from desktop_app.gui.errors import describe_outcome
+
+    decide = describe_outcome(RunOutcome(1, "needs_decision", "full", RunCounts(awaiting=1), "…"))
+    assert "needs your decision" in decide and "Accept double opt-in" in decide and "another list" in decide
+    done = describe_outcome(RunOutcome(2, "completed", "full", RunCounts(added=3, skipped=1, awaiting=2)))
+    assert done == "Sync completed: 3 added, 0 updated, 2 awaiting confirmation, 1 skipped."
+    failed = describe_outcome(RunOutcome(3, "failed", "full", RunCounts(), "The account needs reconnecting."))
+    assert failed == "Sync failed: The account needs reconnecting."

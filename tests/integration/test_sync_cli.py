@@ -6,6 +6,7 @@ import csv
 import json
 
 from desktop_app.domain import emails
+from desktop_app.domain.settings import NO_LAWFUL_BASIS_FIELD, NO_SUBSCRIPTION_FIELD
 from tests.integration.sync_helpers import run_cli
 
 
@@ -78,3 +79,87 @@ def _list_key(capsys) -> str:
     capsys.readouterr()
     assert run_cli("status", "--json") == 0
     return json.loads(capsys.readouterr().out)["sync"]["list_key"]
+
+
+# ---------------------------------------------------------------------- issue 9: consent, double opt-in, R3
+
+
+def _status(capsys) -> dict:
+    capsys.readouterr()
+    assert run_cli("status", "--json") == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_different_owner_is_a_warning_and_the_connection_proceeds(app_sandbox, admin, capsys):
+    admin.config(campaigns_owner_email="someone.else@example.com")
+    assert run_cli("connect", "sandbox") == 0
+    captured = capsys.readouterr()
+    assert "Connected" in captured.out
+    assert "Warning:" in captured.err and "may fail" in captured.err
+    assert "someone.else@example.com" in captured.err and "owner@zylker-demo.com" in captured.err
+    conn = _status(capsys)["connection"]
+    assert conn["campaigns_owner_email"] == "someone.else@example.com"
+
+
+def test_without_consent_fields_non_marketing_and_a_lawful_basis_are_refused(app_sandbox, admin, capsys):
+    connected(capsys)
+    base = ["sync", "create", "--list", "Books customers", "--yes", "--no-run"]
+    assert run_cli(*base, "--subscription", "non-marketing") == 2
+    assert NO_SUBSCRIPTION_FIELD in capsys.readouterr().err
+    assert run_cli(*base, "--lawful-basis", "consent", "--gdpr", "on") == 2
+    assert NO_LAWFUL_BASIS_FIELD in capsys.readouterr().err
+    assert run_cli(*base, "--gdpr", "on") == 0
+    out = capsys.readouterr().out
+    assert "as Marketing contacts" in out and NO_SUBSCRIPTION_FIELD in out  # the disclaimer says why
+    sync = _status(capsys)["sync"]
+    assert sync["gdpr"] is True and sync["subscription_type"] == "marketing" and sync["lawful_basis"] is None
+    assert run_cli("sync", "edit", "--gdpr", "off") == 0
+    assert _status(capsys)["sync"]["gdpr"] is False
+
+
+def test_with_consent_fields_non_marketing_and_a_lawful_basis_are_kept(app_sandbox, admin, capsys):
+    admin.config(consent_fields=True)
+    connected(capsys)
+    base = ["sync", "create", "--list", "Books customers", "--yes", "--no-run", "--subscription", "non-marketing"]
+    assert run_cli(*base, "--gdpr", "off") == 2  # the Lawful Basis field shows GDPR is on
+    assert "GDPR" in capsys.readouterr().err
+    assert run_cli(*base, "--lawful-basis", "consent") == 0
+    sync = _status(capsys)["sync"]
+    assert (sync["subscription_type"], sync["lawful_basis"], sync["gdpr"]) == ("non-marketing", "consent", None)
+
+
+def test_a_double_opt_in_list_exits_4_until_accepted_and_a_new_list_resets(app_sandbox, admin, capsys):
+    connected(capsys)
+    before = admin.last_call_number()
+    rc = run_cli("sync", "create", "--list", "Newsletter (double opt-in)", "--yes")
+    out = capsys.readouterr().out
+    assert rc == 4, out
+    assert "Needs your decision" in out and "confirmation email" in out and "joins the list only after" in out
+    assert "desktop-app sync edit --accept-double-opt-in" in out and "desktop-app sync edit --list" in out
+    writes = [c for c in admin.calls(since=before) if c["path"].endswith("json/listsubscribe")]
+    assert len(writes) == 1
+
+    # history: the Awaiting column (table) and awaiting_confirmation (JSON)
+    assert run_cli("history") == 0
+    table = capsys.readouterr().out.splitlines()
+    header = table[0].split()
+    assert "AWAITING" in header
+    row = table[1].split()
+    # "SYNC TIME" and its value are two words each, so the words line up
+    assert row[header.index("STATUS")] == "needs_decision"
+    assert (row[header.index("AWAITING")], row[header.index("ADDED")]) == ("1", "0")
+    run = _history(capsys)[0]
+    assert run["status"] == "needs_decision" and run["counts"]["awaiting_confirmation"] == 1
+
+    # no scheduled run while the decision waits (each would email one more customer)
+    before = admin.last_call_number()
+    assert run_cli("sync", "run", "--if-due") == 4
+    assert "--accept-double-opt-in" in capsys.readouterr().out
+    assert not [c for c in admin.calls(since=before) if c["path"].endswith("json/listsubscribe")]
+    assert _status(capsys)["sync"]["opt_in_mode"] == "unknown"
+
+    assert run_cli("sync", "edit", "--accept-double-opt-in") == 0
+    assert "accepted" in capsys.readouterr().out
+    assert _status(capsys)["sync"]["opt_in_mode"] == "double_accepted"
+    assert run_cli("sync", "edit", "--list", "Books customers") == 0
+    assert _status(capsys)["sync"]["opt_in_mode"] == "unknown"  # a new list: probed again

@@ -70,3 +70,18 @@ def test_every_handler_path_is_reachable_from_the_parser():
     assert set(samples) == set(cli.HANDLERS)
     for path, argv in samples.items():
         assert cli.command_path(parser.parse_args(argv)) == path
+
+
+def test_issue_9_flags_and_the_needs_decision_exit_code():
+    from desktop_app import commands
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["sync", "create", "--list", "L", "--gdpr", "on"])
+    assert args.gdpr == "on" and not hasattr(args, "accept_double_opt_in")
+    args = parser.parse_args(["sync", "edit", "--accept-double-opt-in"])
+    assert args.accept_double_opt_in and args.gdpr is None and args.list_ is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sync", "create", "--list", "L", "--gdpr", "maybe"])
+    assert cli.EXIT_NEEDS_DECISION == 4
+    assert commands.RUN_EXIT["needs_decision"] == cli.EXIT_NEEDS_DECISION
+    assert len(set(commands.RUN_EXIT.values())) == len(commands.RUN_EXIT)  # one code per ending

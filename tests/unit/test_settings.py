@@ -8,7 +8,15 @@ from datetime import time
 import pytest
 
 from desktop_app.domain.schedule import Schedule
-from desktop_app.domain.settings import LawfulBasis, SubscriptionType, SyncSettings, validate_settings
+from desktop_app.domain.settings import (
+    NO_LAWFUL_BASIS_FIELD,
+    NO_SUBSCRIPTION_FIELD,
+    LawfulBasis,
+    SubscriptionType,
+    SyncSettings,
+    double_opt_in_explanation,
+    validate_settings,
+)
 
 
 def settings(**changes) -> SyncSettings:
@@ -155,3 +163,37 @@ def test_all_problems_at_once():
     problems = validate_settings(s, gdpr_enabled=False, topic_count=1)
     assert len(problems) == 4
     assert all(p.endswith(".") for p in problems)
+
+
+# --------------------------------------------------------------------------- consent fields (issue 9)
+
+
+def test_non_marketing_needs_a_subscription_type_field():
+    non_marketing = settings(subscription_type=SubscriptionType.NON_MARKETING)
+    assert validate_settings(non_marketing, gdpr_enabled=False, topic_count=0, subscription_field=True) == []
+    assert validate_settings(non_marketing, gdpr_enabled=False, topic_count=0,
+                             subscription_field=False) == [NO_SUBSCRIPTION_FIELD]
+    # Marketing is Zoho's default: fine without the field
+    assert validate_settings(settings(), gdpr_enabled=False, topic_count=0, subscription_field=False) == []
+    assert "arrive as Marketing (Zoho's default)" in NO_SUBSCRIPTION_FIELD
+    assert "change them in Zoho Campaigns" in NO_SUBSCRIPTION_FIELD
+
+
+def test_a_lawful_basis_needs_a_lawful_basis_field_whatever_the_gdpr_answer():
+    with_basis = settings(lawful_basis=LawfulBasis.CONSENT, gdpr=True)
+    for gdpr in (True, False):
+        assert validate_settings(with_basis, gdpr_enabled=gdpr, topic_count=0,
+                                 lawful_basis_field=False) == [NO_LAWFUL_BASIS_FIELD]
+    assert "GDPR" in NO_LAWFUL_BASIS_FIELD and "set it in Zoho Campaigns" in NO_LAWFUL_BASIS_FIELD
+
+
+def test_the_gdpr_answer_is_kept_and_optional():
+    assert settings().gdpr is None
+    assert settings(gdpr=False).gdpr is False
+    assert validate_settings(settings(gdpr=True), gdpr_enabled=True, topic_count=0,
+                             lawful_basis_field=False) == []
+
+
+def test_double_opt_in_explanation_names_the_list():
+    text = double_opt_in_explanation("Newsletter")
+    assert "“Newsletter”" in text and "confirmation email" in text and "double opt-in" in text

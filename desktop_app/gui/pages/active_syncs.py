@@ -52,8 +52,10 @@ class ActiveSyncsPage(QWidget):
             self.connected.setText("")
             return
         kind = "the sample organization (Sandbox)" if info.is_sandbox else f"Zoho ({info.data_center})"
+        warning = getattr(info, "owner_warning", None)  # R3: accepted by the user, kept in view
         self.connected.setText(f"Connected to “{info.org_name}” through {kind}, owned by "
-                               f"{info.books_owner_email}. You can now add a sync.")
+                               f"{info.books_owner_email}. You can now add a sync."
+                               + (f"\n\nNote: {warning}" if warning else ""))
 
     def set_sync(self, sync) -> None:
         self.syncs.clear()

@@ -1,5 +1,6 @@
 """The sync's detail view (R29, R28, R25, R26): Configuration, Field Mapping and Sync History tabs,
-Pause/Resume, Edit and Sync now at the top right, live progress with Cancel."""
+Pause/Resume, Edit and Sync now at the top right, live progress with Cancel, and a banner when the
+last run stopped at a double opt-in list (accept it, or choose another list)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,8 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.settings import LawfulBasis, SubscriptionType
-from desktop_app.gui.history_model import SKIPPED, HistoryModel, format_time
+from desktop_app.domain.settings import (
+    NO_LAWFUL_BASIS_FIELD,
+    NO_SUBSCRIPTION_FIELD,
+    LawfulBasis,
+    SubscriptionType,
+    double_opt_in_explanation,
+)
+from desktop_app.gui.history_model import SKIPPED, STATUS_LABELS, HistoryModel, format_time
 from desktop_app.gui.pages.common import heading, page_layout
 from desktop_app.gui.resources import icon
 
@@ -34,6 +42,8 @@ class DetailPage(QWidget):
     cancel_requested = Signal()
     export_requested = Signal(int)  # run id
     back_requested = Signal()
+    accept_opt_in_requested = Signal()
+    choose_list_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +79,31 @@ class DetailPage(QWidget):
         self.progress_row.setLayout(progress)
         layout.addWidget(self.progress_row)
         self.progress_row.setVisible(False)
+
+        # needs_decision: the list sends confirmation emails (double opt-in)
+        self.decision = QFrame()
+        self.decision.setObjectName("decisionBanner")
+        self.decision.setFrameShape(QFrame.Shape.StyledPanel)
+        self.decision.setStyleSheet("#decisionBanner { background: palette(alternate-base); "
+                                    "border: 1px solid #c98a00; border-radius: 4px; }")
+        banner = QHBoxLayout(self.decision)
+        warning = QLabel()
+        warning.setPixmap(icon("warning").pixmap(24, 24))
+        self.decision_text = QLabel()
+        self.decision_text.setObjectName("decisionText")
+        self.decision_text.setWordWrap(True)
+        self.accept_opt_in = QPushButton("&Accept double opt-in")
+        self.accept_opt_in.setObjectName("acceptDoubleOptIn")
+        self.choose_list = QPushButton("Choose another &list")
+        self.choose_list.setObjectName("chooseAnotherList")
+        banner.addWidget(warning, 0, Qt.AlignmentFlag.AlignTop)
+        banner.addWidget(self.decision_text, 1)
+        banner.addWidget(self.accept_opt_in)
+        banner.addWidget(self.choose_list)
+        self.accept_opt_in.clicked.connect(self.accept_opt_in_requested)
+        self.choose_list.clicked.connect(self.choose_list_requested)
+        layout.addWidget(self.decision)
+        self.decision.setVisible(False)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Sync details")
@@ -112,6 +147,7 @@ class DetailPage(QWidget):
         layout.addLayout(row)
         self.paused = False
         self.topic_names: dict[str, str] = {}
+        self.consent = None  # service.ConsentView once known (None: not read yet)
 
     # ------------------------------------------------------------------ filling
 
@@ -130,23 +166,49 @@ class DetailPage(QWidget):
             "Status": "Paused — scheduled runs are stopped" if sync.paused else "Active",
             "Module": "Contacts (Customers in Zoho Books)",
             "List": sync.list_name,
-            "Subscription type": SubscriptionType(sync.subscription_type).label,
+            "Subscription type": self._subscription_text(sync),
             "Topics": topics,
-            "Lawful basis": LawfulBasis(sync.lawful_basis).label if sync.lawful_basis else "Not specified",
+            "Lawful basis": self._lawful_basis_text(sync),
             "Update empty field value": "On" if sync.update_empty else "Off",
             "Schedule": sync.schedule_text,
             "Next run": "Paused" if sync.paused else (format_time(sync.next_run_at) if sync.next_run_at
                                                       else "As soon as possible"),
-            "Last run": (f"{format_time(last.started_at)} — {last.status}: {last.counts.added} added, "
-                         f"{last.counts.updated} updated, {last.counts.skipped} skipped"
+            "Last run": (f"{format_time(last.started_at)} — {STATUS_LABELS.get(last.status, last.status)}: "
+                         f"{last.counts.added} added, {last.counts.updated} updated, "
+                         + (f"{last.counts.awaiting} awaiting confirmation, " if last.counts.awaiting else "")
+                         + f"{last.counts.skipped} skipped"
                          + (f". {last.error}" if last.error else "")) if last else "Not run yet",
         }
         for key, value in values.items():
             self.fields[key].setText(value)
+        self._show_decision(sync)
         self.mapping.setRowCount(len(sync.mapping))
         for r, m in enumerate(sync.mapping):
             for c, text in enumerate((m.books_label, m.campaigns_field, "Yes" if m.new_field else "")):
                 self.mapping.setItem(r, c, QTableWidgetItem(text))
+
+    def _subscription_text(self, sync) -> str:
+        if self.consent is not None and not self.consent.can_set_subscription:
+            return f"Marketing. {NO_SUBSCRIPTION_FIELD}"
+        return SubscriptionType(sync.subscription_type).label
+
+    def _lawful_basis_text(self, sync) -> str:
+        if self.consent is not None and not self.consent.can_set_lawful_basis:
+            answer = {True: "on", False: "off", None: "not answered"}[sync.gdpr]
+            return f"GDPR compliance: {answer} (your answer). {NO_LAWFUL_BASIS_FIELD}"
+        return LawfulBasis(sync.lawful_basis).label if sync.lawful_basis else "Not specified"
+
+    def _show_decision(self, sync) -> None:
+        needs = bool(getattr(sync, "needs_decision", False))
+        self.decision.setVisible(needs)
+        if needs:
+            awaiting = sync.last_run.counts.awaiting
+            sent = (f" {awaiting} customer{' was' if awaiting == 1 else 's were'} sent one already; nobody "
+                    "else was written." if awaiting else "")
+            self.decision_text.setText(
+                f"<b>The last run needs your decision.</b> {double_opt_in_explanation(sync.list_name)}{sent} "
+                "Accept double opt-in to send the confirmation emails to every customer, or choose another "
+                "list. Scheduled runs wait until you decide.")
 
     def set_runs(self, runs) -> None:
         self.history_model.set_runs(runs)
@@ -156,6 +218,8 @@ class DetailPage(QWidget):
         self.progress_row.setVisible(running)
         self.sync_now.setEnabled(not running)
         self.edit.setEnabled(not running)
+        self.accept_opt_in.setEnabled(not running)
+        self.choose_list.setEnabled(not running)
         self.cancel.setEnabled(running)
         if running:
             self.bar.setRange(0, 0)
@@ -171,8 +235,9 @@ class DetailPage(QWidget):
             self.bar.setRange(0, 0)
         self.phase.setText(progress.phase_label)
         c = progress.counts
+        awaiting = f"{c.awaiting:,} awaiting · " if c.awaiting else ""
         self.counts.setText(f"{progress.done:,} done · {c.added:,} added · {c.updated:,} updated · "
-                            f"{c.unchanged:,} unchanged · {c.skipped:,} skipped")
+                            f"{awaiting}{c.unchanged:,} unchanged · {c.skipped:,} skipped")
 
     def _history_activated(self, index) -> None:
         if index.isValid() and index.column() == SKIPPED:

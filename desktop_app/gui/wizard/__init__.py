@@ -23,7 +23,7 @@ from desktop_app.gui.wizard.source_pages import ListPage, ModulePage
 class SyncWizard(QWizard):
     initiate_requested = Signal()
 
-    def __init__(self, controller, editing=None, parent=None) -> None:
+    def __init__(self, controller, editing=None, parent=None, *, start_id: int = ids.MODULE) -> None:
         super().__init__(parent)
         self.controller = controller
         self.editing = editing  # SyncView when editing
@@ -51,9 +51,11 @@ class SyncWizard(QWizard):
                               (ids.LAWFUL_BASIS, self.lawful_page), (ids.UPDATE_EMPTY, self.update_empty_page),
                               (ids.SCHEDULE, self.schedule_page), (ids.MAPPING, self.mapping_page)):
             self.setPage(page_id, page)
+        self.setStartId(start_id)  # "Choose another list" opens Edit at the list page
         if editing:
             self.subscription_page.set_value(SubscriptionType(editing.subscription_type))
             self.lawful_page.set_value(editing.lawful_basis)
+            self.lawful_page.set_gdpr(editing.gdpr)
             self.update_empty_page.update_empty.setChecked(editing.update_empty)
             self.schedule_page.set_value(parse_schedule(editing.schedule_spec))
 
@@ -62,11 +64,12 @@ class SyncWizard(QWizard):
 
     def settings(self) -> SyncSettings:
         chosen = self.list_page.selected()
-        gdpr = self.data is not None and self.data.gdpr_enabled
+        basis_field = self.data is not None and self.data.can_set_lawful_basis
         return SyncSettings(
             list_key=chosen.key if chosen else "", list_name=chosen.name if chosen else "",
             subscription_type=self.subscription_page.value(), topic_ids=self.topics_page.value(),
-            lawful_basis=self.lawful_page.value() if gdpr else None,
+            lawful_basis=self.lawful_page.value() if basis_field else None,
+            gdpr=None if basis_field else self.lawful_page.gdpr_answer(),
             update_empty=self.update_empty_page.update_empty.isChecked(),
             schedule=self.schedule_page.value())
 
