@@ -13,6 +13,8 @@ import logging
 import logging.handlers
 import os
 import re
+import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,67 @@ CAMPAIGNS_PATH = "/api/v1.1"
 
 
 # --------------------------------------------------------------------------- folders
+
+# The folders hold customers' names and emails, tokens and logs: only the user may read them.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed; the folder itself ends up 0700."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    _chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path, *, create: bool = False) -> Path:
+    """Make an existing file 0600 (``create=True``: create it empty, 0600, when missing)."""
+    path = Path(path)
+    if create and not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    _chmod(path, PRIVATE_FILE_MODE)
+    return path
+
+
+def private_sqlite(path: Path, *, create: bool = True) -> Path:
+    """An SQLite file and its -wal/-shm/-journal companions, 0600 (SQLite gives new companions
+    the main file's mode, so creating the main file 0600 first is enough for the future)."""
+    private_file(path, create=create)
+    for suffix in ("-wal", "-shm", "-journal"):
+        private_file(Path(f"{path}{suffix}"))
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with ``text``; the file is 0600 from its first byte."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _chmod(tmp, PRIVATE_FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _chmod(path: Path, mode: int) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows keeps per-user folders private by ACL
+        return
+    try:
+        if stat.S_IMODE(path.stat().st_mode) != mode:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # not ours (another user's file, a read-only mount): say so, go on
+        logging.getLogger(__name__).warning("could not make %s private: %s", path, exc)
 
 
 @dataclass(frozen=True)
@@ -69,9 +132,23 @@ class AppPaths:
         return self.log_dir / "desktop-app.log"
 
     def ensure(self) -> AppPaths:
+        """Create the folders 0700; folders and files made by an older version become private too."""
         for d in (self.data_dir, self.config_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            private_dir(d)
+            key = str(d)
+            if key in _SWEPT:
+                continue
+            _SWEPT.add(key)
+            with contextlib.suppress(OSError):
+                for entry in d.iterdir():
+                    if entry.is_dir() and not entry.is_symlink():
+                        _chmod(entry, PRIVATE_DIR_MODE)
+                    elif entry.is_file() and not entry.is_symlink():
+                        _chmod(entry, PRIVATE_FILE_MODE)
         return self
+
+
+_SWEPT: set[str] = set()  # folders whose existing files were made private in this process
 
 
 def app_paths(env: Mapping[str, str] | None = None) -> AppPaths:
@@ -88,13 +165,44 @@ def app_paths(env: Mapping[str, str] | None = None) -> AppPaths:
     )
 
 
+USER_LOG = "desktop_app.user"  # warnings the user must see: the log and stderr (see setup_logging)
+_WARNED: set[tuple[str, str]] = set()
+
+
+def warn_user(message: str, *, once_key: str | None = None) -> None:
+    """A warning for the user: written to the log and to stderr (the CLI shows it; once per key)."""
+    if once_key is not None:
+        key = (once_key, message)
+        if key in _WARNED:
+            return
+        _WARNED.add(key)
+    logger = logging.getLogger(USER_LOG)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.warning(message)
+
+
 def load_settings(paths: AppPaths) -> dict:
-    """User settings (JSON). A missing or unreadable file means defaults, never a crash."""
+    """User settings (JSON). Missing means defaults; a malformed file also means defaults, with a
+    warning naming the file, never a crash."""
+    path = paths.settings_path
     try:
-        data = json.loads(paths.settings_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    except OSError as exc:
+        warn_user(f"The settings file {path} could not be read ({exc.strerror or exc}); using the defaults.",
+                  once_key=str(path))
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        warn_user(f"The settings file {path} is not valid JSON (an object of settings); it is ignored and "
+                  "the defaults are used. Fix or delete the file.", once_key=str(path))
+        return {}
+    return data
 
 
 # --------------------------------------------------------------------------- data centers
@@ -203,6 +311,47 @@ def resolve_endpoints(dc_code: str, env: Mapping[str, str] | None = None,
 _LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The app's log file: created 0600, and a failing write (disk full, folder gone) never
+    prints logging's traceback to the user; the error the app itself meets says what happened."""
+
+    failed: OSError | None = None
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        _chmod(Path(self.baseFilename), PRIVATE_FILE_MODE)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def doRollover(self) -> None:
+        super().doRollover()
+        for n in range(1, self.backupCount + 1):
+            _chmod(Path(f"{self.baseFilename}.{n}"), PRIVATE_FILE_MODE)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        self.failed = exc if isinstance(exc, OSError) else self.failed
+        # Drop the broken stream so the next record tries to reopen (the disk may have room again).
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
+class _StderrHandler(logging.StreamHandler):
+    """User warnings on the current ``sys.stderr`` (looked up per record); never a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("desktop-app: warning: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def setup_logging(paths: AppPaths, level: str | int | None = None, *, console: bool = False) -> Path:
     """Rotating file log in the platform log folder (5 × 1 MB). Safe to call twice."""
     paths.ensure()
@@ -212,7 +361,7 @@ def setup_logging(paths: AppPaths, level: str | int | None = None, *, console: b
     target = str(paths.log_file)
     have = [h for h in root.handlers if getattr(h, "baseFilename", None) == target]
     if not have:
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateRotatingFileHandler(
             paths.log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8", delay=True
         )
         handler.setFormatter(logging.Formatter(_LOG_FORMAT))
@@ -225,6 +374,9 @@ def setup_logging(paths: AppPaths, level: str | int | None = None, *, console: b
         root.addHandler(stream)
     # requests/urllib3 log full URLs at DEBUG, which may carry query-string tokens: keep them quiet.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    user = logging.getLogger(USER_LOG)
+    if not any(isinstance(h, _StderrHandler) for h in user.handlers):
+        user.addHandler(_StderrHandler())
     return paths.log_file
 
 

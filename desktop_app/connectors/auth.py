@@ -345,7 +345,15 @@ class LoopbackReceiver:
                 if parts.path != receiver.path or receiver._result is not None:
                     self._page(404, "Not found", "This address only receives one Zoho sign-in.")
                     return
-                receiver._result = receiver._judge(parse_qs(parts.query))
+                query = parse_qs(parts.query)
+                if not receiver._state_matches(query):
+                    # Not our sign-in (another local process, a stale tab): answer and keep waiting
+                    # for the right one, so nobody on this computer can abort a sign-in.
+                    log.warning("loopback sign-in receiver: ignored a request without the right state")
+                    self._page(400, "Not this sign-in", "This answer does not belong to the sign-in in "
+                               "progress. Finish the sign-in in the window the app opened.")
+                    return
+                receiver._result = receiver._judge(query)
                 if isinstance(receiver._result, Callback):
                     self._page(200, "Signed in", "You can close this window and return to the app.")
                 else:
@@ -372,6 +380,10 @@ class LoopbackReceiver:
             return server
         raise AuthError("All the sign-in ports (" + ", ".join(map(str, ports)) + ") on this computer are "
                         "busy. Close the program using them and try again.")
+
+    def _state_matches(self, query: dict[str, list[str]]) -> bool:
+        values = query.get("state")
+        return secrets.compare_digest((values[0] if values else "").encode(), self.state.encode())
 
     def _judge(self, query: dict[str, list[str]]) -> Callback | ZohoError:
         def one(name: str) -> str | None:

@@ -9,7 +9,11 @@ Shared by all threads; ``slot`` bounds how many calls of a family are in flight.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import math
+import os
 import threading
 import time
 from collections import Counter, deque
@@ -17,7 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from desktop_app import config
 from desktop_app.connectors.errors import DailyCapReached, Locked
 from desktop_app.domain.limits import DAY, DEFAULT_BOOKS_PLAN, LIMITS, Limit, books_daily_limit
 
@@ -60,6 +66,7 @@ class Limiter:
         self._waited: Counter[str] = Counter()
         self._limits: dict[str, Limit] = dict(LIMITS)
         self._locked: dict[str, tuple[float, datetime]] = {}  # family → (clock until, wall until)
+        self._unknown_at: float | None = None  # clock time since when earlier usage is unknown
         self.books_plan = books_plan
 
     # ------------------------------------------------------------------ configuration
@@ -94,8 +101,12 @@ class Limiter:
         out = []
         for limit in self.limits_of(family):
             for w in limit.scaled(self.scale).windows:
-                out.append(_Window(allowed_calls(w.calls), w.seconds,
-                                   daily=w.seconds * self.scale >= DAY, stamps=deque()))
+                window = _Window(allowed_calls(w.calls), w.seconds, daily=w.seconds * self.scale >= DAY,
+                                 stamps=deque())
+                if self._unknown_at is not None and not window.daily:
+                    # Unknown earlier usage: assume the window was filled then, so it is waited out.
+                    window.stamps.extend([self._unknown_at] * window.capacity)
+                out.append(window)
         return out
 
     # ------------------------------------------------------------------ acquiring
@@ -156,6 +167,21 @@ class Limiter:
                     families.setdefault(family, {})[key] = sorted(buckets.items())
             locks = {f: until.timestamp() for f, (c, until) in self._locked.items() if c > now}
             return {"scale": self.scale, "saved_at": wall, "calls": families, "locks": locks}
+
+    def assume_unknown_usage(self, since: datetime | None = None) -> None:
+        """Earlier usage cannot be known (a damaged usage file): treat every window as full at
+        ``since`` (default now), so each is waited out once instead of risking Zoho's lock.
+
+        Day-long windows are not filled (that would stop the app for a day on a guess).
+        """
+        with self._lock:
+            now, wall = self._clock(), self._wall()
+            at = now - max(0.0, (wall - since).total_seconds()) if since is not None else now
+            self._unknown_at = at
+            for windows in self._windows.values():
+                for w in windows:
+                    if not w.daily:
+                        w.stamps = deque(sorted([*w.stamps, *[at] * w.capacity]))
 
     def restore(self, data: dict) -> None:
         """Load a ``snapshot`` of an earlier process (ignored when taken at another scale)."""
@@ -224,3 +250,51 @@ class Limiter:
         """How often a family had to wait for its window (for benchmarks and the run report)."""
         with self._lock:
             return dict(self._waited)
+
+
+# ---------------------------------------------------------------------- the usage file
+
+
+def restore_usage(limiter: Limiter, path: Path) -> bool:
+    """Load the usage file (``Limiter.snapshot`` of earlier processes) into ``limiter``.
+
+    Missing: nothing was used. Unreadable or malformed: a warning naming the file, the damaged
+    file is kept as ``<name>.damaged`` (never overwritten blind) and the usage counts as unknown,
+    so the limiter waits out one window from the file's last change. Returns False then.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        _unknown_usage(limiter, path, f"could not be read ({exc.strerror or exc})", None)
+        return False
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        limiter.restore(data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        _unknown_usage(limiter, path, "is damaged (not the JSON the app writes)", mtime)
+        with contextlib.suppress(OSError):
+            keep = path.with_name(path.name + ".damaged")
+            os.replace(path, keep)
+            config.private_file(keep)
+        return False
+    return True
+
+
+def _unknown_usage(limiter: Limiter, path: Path, what: str, since: datetime | None) -> None:
+    config.warn_user(f"The API usage file {path} {what}; the calls made before are unknown, so the app waits out "
+                     "one rate-limit window before calling Zoho at full pace.", once_key=str(path))
+    limiter.assume_unknown_usage(since)
+
+
+def save_usage(limiter: Limiter, path: Path) -> None:
+    """Write the limiter's snapshot atomically (0600). A full disk is logged, never raised."""
+    try:
+        config.write_private(Path(path), json.dumps(limiter.snapshot()))
+    except OSError as exc:  # a full disk must not fail the run; the limiter still works in memory
+        logging.getLogger(__name__).warning("could not save API usage to %s: %s", path, exc)

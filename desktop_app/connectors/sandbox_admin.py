@@ -1,13 +1,68 @@
 """A small client for the Sandbox's admin API (``/_sandbox/…``): tests, the CLI and the GUI's
 "Simulate activity" action drive the Sandbox through it. See docs/wire-contract.md.
+
+The admin API needs the token the server generated at start (header ``X-Sandbox-Admin``). The
+client takes it from its ``token`` argument, else from the servers started in this process
+(``register_token``, filled by ``SandboxServer``), else from the run file
+(``sandbox.server.json``, mode 0600) of the app's Sandbox or of ``run_file``.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import requests
+
+TOKEN_HEADER = "X-Sandbox-Admin"
+_TOKENS: dict[str, str] = {}  # base URL → admin token, for Sandboxes served by this process
+_TOKENS_LOCK = threading.Lock()
+
+
+def register_token(base_url: str, token: str) -> None:
+    with _TOKENS_LOCK:
+        _TOKENS[base_url.rstrip("/")] = token
+
+
+def forget_token(base_url: str) -> None:
+    with _TOKENS_LOCK:
+        _TOKENS.pop(base_url.rstrip("/"), None)
+
+
+def _token_from_run_file(path: Path, base_url: str) -> str | None:
+    try:
+        info = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or str(info.get("url", "")).rstrip("/") != base_url:
+        return None
+    token = info.get("admin_token")
+    return token if isinstance(token, str) and token else None
+
+
+def find_token(base_url: str, run_file: Path | None = None) -> str | None:
+    """The admin token of the Sandbox at ``base_url``, if this process or a run file knows it."""
+    base_url = base_url.rstrip("/")
+    with _TOKENS_LOCK:
+        token = _TOKENS.get(base_url)
+    if token:
+        return token
+    candidates = [run_file] if run_file is not None else []
+    try:
+        from desktop_app.config import app_paths
+
+        db = app_paths().sandbox_db_path
+        candidates.append(db.with_name(db.stem + ".server.json"))
+    except Exception:  # no app folders here: only the explicit file counts
+        pass
+    for path in candidates:
+        token = _token_from_run_file(path, base_url)
+        if token:
+            return token
+    return None
 
 
 class SandboxAdminError(Exception):
@@ -16,16 +71,31 @@ class SandboxAdminError(Exception):
 
 class SandboxAdmin:
     def __init__(
-        self, base_url: str, *, timeout: float = 30.0, session: requests.Session | None = None
+        self, base_url: str, *, timeout: float = 30.0, session: requests.Session | None = None,
+        token: str | None = None, run_file: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
+        self._token = token
+        self._run_file = run_file
+
+    @property
+    def token(self) -> str | None:
+        """The admin token sent (explicit, else found for this server; None: none known)."""
+        return self._token or find_token(self.base_url, self._run_file)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The header that authorizes an admin call (for raw requests in tests)."""
+        token = self.token
+        return {TOKEN_HEADER: token} if token else {}
 
     def _call(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> Any:
         try:
             resp = self.session.request(
-                method, f"{self.base_url}/_sandbox/{path}", json=body, params=params, timeout=self.timeout
+                method, f"{self.base_url}/_sandbox/{path}", json=body, params=params, timeout=self.timeout,
+                headers=self.headers,
             )
         except requests.RequestException as exc:
             raise SandboxAdminError(

@@ -7,6 +7,7 @@ an unknown id answers 404.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 from desktop_app.domain.limits import parse_limits_mode
@@ -40,6 +41,7 @@ STATE_KEYS = tuple(k for k in CONFIG_KEYS if k not in RUNTIME_KEYS)
 _CUSTOMER = re.compile(r"^/_sandbox/customers/([0-9]+)$")
 _LIST = re.compile(r"^/_sandbox/lists/([^/]+)(?:/(contacts|pending|confirm))?$")
 LEGACY_KEYS = {"gdpr": "consent_fields"}  # the old knob's name, still accepted
+TOKEN_HEADER = "X-Sandbox-Admin"  # the admin token (kept in the server's 0600 run file)
 
 
 def bad(message: str) -> Answer:
@@ -50,7 +52,17 @@ class Admin:
     def __init__(self, app: SandboxApp) -> None:
         self.app = app
 
+    def authorized(self, req: Request) -> bool:
+        want = self.app.admin_token
+        if want is None:
+            return True
+        got = req.headers.get(TOKEN_HEADER.lower()) or ""
+        return secrets.compare_digest(got.encode(), want.encode())
+
     def handle(self, req: Request) -> Answer:
+        if not self.authorized(req):
+            return json_answer(401, {"error": f"the Sandbox admin API needs its token in the {TOKEN_HEADER} "
+                                              "header (see the run file next to the state file)"}, code="401")
         data = req.json_body()
         if data is None:
             return bad("the body is not valid JSON")

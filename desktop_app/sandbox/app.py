@@ -67,8 +67,12 @@ class SandboxApp:
         base_url: Callable[[], str],
         fault_seed: int = 0,
         timeout_seconds: float = 30.0,
+        admin_token: str | None = None,
     ) -> None:
         self.state = state
+        # The admin API (/_sandbox/…) answers only requests carrying this token (header
+        # X-Sandbox-Admin); None (an app driven in-process, never over HTTP) leaves it open.
+        self.admin_token = admin_token
         self.limiter = Limiter(limits)
         self.latency_ms = float(latency_ms)
         self.faults = Faults(fault_seed, timeout_seconds)

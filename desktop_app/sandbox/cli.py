@@ -21,7 +21,7 @@ from desktop_app.config import (
     app_paths,
 )
 from desktop_app.sandbox import customers as cust
-from desktop_app.sandbox.server import SandboxServer, running_server_url
+from desktop_app.sandbox.server import SandboxServer, runfile_path, running_admin
 from desktop_app.sandbox.state import State
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -71,7 +71,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  export {ENV_ACCOUNTS_URL}={e.accounts}")
     print(f"  export {ENV_BOOKS_URL}={e.books}")
     print(f"  export {ENV_CAMPAIGNS_URL}={e.campaigns}")
-    print(f"  (client id {SANDBOX_CLIENT_ID}; admin API {srv.url}/_sandbox/; Ctrl-C stops)", flush=True)
+    print(f"  (client id {SANDBOX_CLIENT_ID}; admin API {srv.url}/_sandbox/ with the X-Sandbox-Admin "
+          f"token in {runfile_path(paths.sandbox_db_path)}; Ctrl-C stops)", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops it as cleanly as Ctrl-C
     try:
         srv.serve_forever()
@@ -91,12 +92,12 @@ def simulate(args: argparse.Namespace) -> int:
     if args.changes < 0:
         return _refuse("--changes must be >= 0")
     db = app_paths().sandbox_db_path
-    url = running_server_url(db)
-    if url:
-        from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError
+    admin = running_admin(db)
+    if admin:
+        from desktop_app.connectors.sandbox_admin import SandboxAdminError
 
         try:
-            changed = SandboxAdmin(url).simulate(args.changes)
+            changed = admin.simulate(args.changes)
         except SandboxAdminError as exc:
             return _refuse(str(exc))
     else:
@@ -111,15 +112,15 @@ def simulate(args: argparse.Namespace) -> int:
 
 def stats(args: argparse.Namespace) -> int:
     db = app_paths().sandbox_db_path
-    url = running_server_url(db)
-    if url:
-        from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError
+    admin = running_admin(db)
+    if admin:
+        from desktop_app.connectors.sandbox_admin import SandboxAdminError
 
         try:
-            data = SandboxAdmin(url).stats()
+            data = admin.stats()
         except SandboxAdminError as exc:
             return _refuse(str(exc))
-        data["server"] = url
+        data["server"] = admin.base_url
     else:
         state = _offline_state()
         try:

@@ -6,6 +6,10 @@ The state file is reused as it is unless ``reset=True`` or explicitly requested 
 wipes a Sandbox someone seeded with other numbers. While running, the
 server's URL and pid are written next to the state file (``sandbox.server.json``) so the CLI can
 reach it; the file is removed on stop, and a stale one (dead pid) is ignored.
+
+The admin API (``/_sandbox/…``) needs a token generated when the server is made
+(``admin_token``); it is kept in the run file (mode 0600, like the state file) and registered
+with ``SandboxAdmin`` for this process, so only the user's own processes can drive the Sandbox.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from desktop_app import config
 from desktop_app.config import Endpoints
+from desktop_app.connectors import sandbox_admin
 from desktop_app.sandbox.app import SandboxApp
 from desktop_app.sandbox.contract import CONTRACTS, env_contract
 from desktop_app.sandbox.seed import SeedParams, ensure_signup_list, seed
@@ -33,15 +40,31 @@ def runfile_path(db_path: Path) -> Path:
     return Path(db_path).with_name(Path(db_path).stem + ".server.json")
 
 
-def running_server_url(db_path: Path) -> str | None:
-    """The URL of a Sandbox serving ``db_path`` right now, or None (missing or stale file)."""
+def running_server_info(db_path: Path) -> dict | None:
+    """``{"url", "pid", "admin_token"}`` of a Sandbox serving ``db_path`` now, or None (missing or stale)."""
     try:
         info = json.loads(runfile_path(db_path).read_text(encoding="utf-8"))
         pid, url = int(info["pid"]), str(info["url"])
         os.kill(pid, 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return url
+    token = info.get("admin_token")
+    return {"url": url, "pid": pid, "admin_token": token if isinstance(token, str) else None}
+
+
+def running_server_url(db_path: Path) -> str | None:
+    """The URL of a Sandbox serving ``db_path`` right now, or None (missing or stale file)."""
+    info = running_server_info(db_path)
+    return info["url"] if info else None
+
+
+def running_admin(db_path: Path, **kwargs) -> sandbox_admin.SandboxAdmin | None:
+    """A ``SandboxAdmin`` for the Sandbox serving ``db_path`` (its token from the run file), or None."""
+    info = running_server_info(db_path)
+    if info is None:
+        return None
+    return sandbox_admin.SandboxAdmin(info["url"], token=info["admin_token"], run_file=runfile_path(db_path),
+                                      **kwargs)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,6 +130,9 @@ class SandboxServer:
             raise ValueError("contract must be strict or lenient")
         self.db_path = Path(db_path)
         self._port = int(port)
+        self.admin_token = secrets.token_urlsafe(32)
+        config.private_dir(self.db_path.parent)
+        config.private_sqlite(self.db_path)  # 0600 before SQLite creates it (and its -wal/-shm)
         self.state = State(self.db_path)
         try:
             self._prepare(customers, seed, reset, owner_email)
@@ -119,6 +145,7 @@ class SandboxServer:
                 base_url=lambda: self.url,
                 fault_seed=seed or 0,
                 timeout_seconds=timeout_seconds,
+                admin_token=self.admin_token,
             )
             if fault_rate:
                 from desktop_app.sandbox.faults import parse_rule
@@ -161,6 +188,10 @@ class SandboxServer:
     def endpoints(self) -> Endpoints:
         return Endpoints.for_server(self.url)
 
+    def admin(self, **kwargs) -> sandbox_admin.SandboxAdmin:
+        """A client of this server's admin API, with its token."""
+        return sandbox_admin.SandboxAdmin(self.url, token=self.admin_token, **kwargs)
+
     # ------------------------------------------------------------------ life cycle
 
     def _bind(self) -> None:
@@ -169,9 +200,9 @@ class SandboxServer:
         self._httpd = _HTTPServer(("127.0.0.1", self._port), _Handler)
         self._httpd.app = self.app  # type: ignore[attr-defined]
         self.app.stopping.clear()
-        runfile_path(self.db_path).write_text(
-            json.dumps({"url": self.url, "pid": os.getpid()}), encoding="utf-8"
-        )
+        sandbox_admin.register_token(self.url, self.admin_token)
+        config.write_private(runfile_path(self.db_path), json.dumps(
+            {"url": self.url, "pid": os.getpid(), "admin_token": self.admin_token}))
         log.info("Sandbox listening on %s (state %s)", self.url, self.db_path)
 
     def start(self) -> SandboxServer:
@@ -213,6 +244,7 @@ class SandboxServer:
     def _close(self) -> None:
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
+            sandbox_admin.forget_token(f"http://127.0.0.1:{httpd.server_address[1]}")
             httpd.server_close()
             with contextlib.suppress(FileNotFoundError):
                 runfile_path(self.db_path).unlink()

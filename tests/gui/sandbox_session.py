@@ -32,6 +32,13 @@ def start_sandbox(**knobs):
     return SandboxServer(paths.sandbox_db_path, **knobs).start()
 
 
+def sandbox_admin(server):
+    """The admin API of a Sandbox started here, with its token (the admin API refuses others)."""
+    from desktop_app.connectors.sandbox_admin import SandboxAdmin
+
+    return SandboxAdmin(server.url, token=server.admin_token)
+
+
 def new_session():
     from desktop_app.gui.session import GuiSession
     from desktop_app.service import AppService

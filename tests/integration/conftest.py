@@ -62,12 +62,12 @@ def sandbox(sandbox_factory) -> SandboxServer:
 
 @pytest.fixture
 def sandbox_admin(sandbox) -> SandboxAdmin:
-    return SandboxAdmin(sandbox.url)
+    return SandboxAdmin(sandbox.url, token=sandbox.admin_token)
 
 
 def get_tokens(srv: SandboxServer) -> dict:
     """Access + refresh token through a Self Client code (the headless sign-in)."""
-    code = SandboxAdmin(srv.url).selfclient_code()
+    code = SandboxAdmin(srv.url, token=srv.admin_token).selfclient_code()
     resp = requests.post(f"{srv.url}/oauth/v2/token", data={
         "grant_type": "authorization_code", "client_id": SANDBOX_CLIENT_ID,
         "client_secret": SANDBOX_CLIENT_SECRET, "code": code}, timeout=10)
@@ -100,4 +100,4 @@ def app_sandbox(sandbox_templates, app_home):
 
 @pytest.fixture
 def admin(app_sandbox) -> SandboxAdmin:
-    return SandboxAdmin(app_sandbox.url)
+    return SandboxAdmin(app_sandbox.url, token=app_sandbox.admin_token)

@@ -10,9 +10,15 @@ from desktop_app.connectors.limiter import Limiter
 from desktop_app.connectors.session import build_clients
 
 
+def admin_headers(srv) -> dict[str, str]:
+    """The header that lets a raw request through the Sandbox admin API (/_sandbox/…)."""
+    return {"X-Sandbox-Admin": srv.admin_token}
+
+
 def admin(sandbox, method: str, path: str, body: dict | None = None) -> dict:
     """The Sandbox admin API exactly as docs/wire-contract.md describes it."""
-    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}", json=body, timeout=60)
+    resp = requests.request(method, f"{sandbox.url}/_sandbox/{path}",
+                            headers=admin_headers(sandbox), json=body, timeout=60)
     resp.raise_for_status()
     return resp.json() if resp.content else {}
 

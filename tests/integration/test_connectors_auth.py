@@ -26,7 +26,7 @@ from desktop_app.connectors.session import (
     connect_sandbox,
     refresh_token_name,
 )
-from tests.integration.connector_helpers import admin, oauth_for
+from tests.integration.connector_helpers import admin, admin_headers, oauth_for
 
 
 def test_full_browser_flow_headless(sandbox):
@@ -91,14 +91,19 @@ def test_receiver_rejects_wrong_state_and_falls_back_to_next_port():
         assert receiver.port == free
         assert receiver.redirect_uri == f"http://127.0.0.1:{free}{config.REDIRECT_PATH}"
 
+        forged: list[int] = []
+
         def browser():
-            requests.get(receiver.redirect_uri, params={"code": "c", "state": "forged"}, timeout=5)
+            # A wrong state is answered with an error page and does not end the sign-in.
+            forged.append(requests.get(receiver.redirect_uri, params={"code": "x", "state": "forged"},
+                                       timeout=5).status_code)
+            requests.get(receiver.redirect_uri, params={"code": "c", "state": "expected-state"}, timeout=5)
 
         t = threading.Thread(target=browser)
         t.start()
-        with pytest.raises(AuthError, match="state"):
-            receiver.wait(timeout=10)
+        assert receiver.wait(timeout=10).code == "c"
         t.join()
+        assert forged == [400]
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
@@ -224,7 +229,7 @@ def test_no_secret_in_logs_or_databases(sandbox, app_home, monkeypatch):
 
 def _token_calls(sandbox, since: int) -> list[dict]:
     calls = admin(sandbox, "GET", "calls", None) if since == 0 else requests.get(
-        f"{sandbox.url}/_sandbox/calls", params={"since": since}, timeout=10).json()
+        f"{sandbox.url}/_sandbox/calls", headers=admin_headers(sandbox), params={"since": since}, timeout=10).json()
     calls = calls if isinstance(calls, list) else calls.get("calls", [])
     return [c for c in calls if c["path"] == "/oauth/v2/token"]
 

@@ -10,7 +10,7 @@ import requests
 
 from desktop_app.connectors.errors import DailyCapReached, Locked, Unavailable
 from desktop_app.connectors.limiter import Limiter
-from tests.integration.connector_helpers import admin, sandbox_clients
+from tests.integration.connector_helpers import admin, admin_headers, sandbox_clients
 
 BURST = 2000
 SCALE = 30  # Campaigns' listsubscribe window: 500 per 60/30 = 2 s; 2,000 subscribes take ~9 s
@@ -31,7 +31,7 @@ def faults(sandbox, **rule):
 @pytest.fixture(autouse=True)
 def clear_faults(sandbox):
     yield
-    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=10)
+    requests.delete(f"{sandbox.url}/_sandbox/faults", headers=admin_headers(sandbox), timeout=10)
 
 
 @pytest.mark.parametrize("kind", ["5xx", "timeout", "malformed", "truncated"])

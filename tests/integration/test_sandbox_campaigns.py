@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from desktop_app.connectors.sandbox_admin import SandboxAdmin
+from tests.integration.connector_helpers import admin_headers
 
 from .conftest import get_tokens
 
@@ -354,7 +355,8 @@ def test_confirm_refusals_and_the_signup_form_switch(sandbox, sandbox_admin, aut
         sandbox_admin.confirm(key, "nobody@example.com")
     with pytest.raises(SandboxAdminError, match="404"):
         sandbox_admin.confirm("nope", all=True)
-    resp = requests.post(f"{sandbox.url}/_sandbox/lists/{key}/confirm", json={}, timeout=10)
+    resp = requests.post(f"{sandbox.url}/_sandbox/lists/{key}/confirm",
+                         headers=admin_headers(sandbox), json={}, timeout=10)
     assert resp.status_code == 400
     sandbox_admin.set_signup_form(key, True)
     assert subscribe(sandbox, auth, key, {"Contact Email": "f@example.com"})["message"] == CONFIRMATION

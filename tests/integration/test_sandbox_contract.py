@@ -289,7 +289,8 @@ def test_campaigns_write_scopes(sandbox, scopes, write_ok, field_ok):
 def test_selfclient_code_scopes_are_validated(sandbox_admin):
     with pytest.raises(SandboxAdminError, match="HTTP 400"):
         sandbox_admin.selfclient_code(" , ")
-    resp = requests.post(f"{sandbox_admin.base_url}/_sandbox/selfclient/code", json={"scopes": 5}, timeout=10)
+    resp = requests.post(f"{sandbox_admin.base_url}/_sandbox/selfclient/code",
+                         headers=sandbox_admin.headers, json={"scopes": 5}, timeout=10)
     assert resp.status_code == 400
 
 

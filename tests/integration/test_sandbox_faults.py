@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError
+from tests.integration.connector_helpers import admin_headers
 
 ORG = "60012345678"
 
@@ -132,10 +133,13 @@ def test_call_log_shows_what_the_client_sent_with_secrets_redacted(sandbox, sand
 
 
 def test_admin_bad_input_is_a_400_sentence(sandbox):
-    resp = requests.post(f"{sandbox.url}/_sandbox/config", data="{nope", timeout=10)
+    resp = requests.post(f"{sandbox.url}/_sandbox/config", headers=admin_headers(sandbox), data="{nope", timeout=10)
     assert resp.status_code == 400 and "JSON" in resp.json()["error"]
-    resp = requests.post(f"{sandbox.url}/_sandbox/config", json={"limits": "fast"}, timeout=10)
+    resp = requests.post(f"{sandbox.url}/_sandbox/config",
+                         headers=admin_headers(sandbox), json={"limits": "fast"}, timeout=10)
     assert resp.status_code == 400 and "scale=K" in resp.json()["error"]
-    resp = requests.post(f"{sandbox.url}/_sandbox/config", json={"colour": "red"}, timeout=10)
+    resp = requests.post(f"{sandbox.url}/_sandbox/config",
+                         headers=admin_headers(sandbox), json={"colour": "red"}, timeout=10)
     assert resp.status_code == 400 and "unknown setting" in resp.json()["error"]
-    assert requests.get(f"{sandbox.url}/_sandbox/nothing", timeout=10).status_code == 404
+    assert requests.get(f"{sandbox.url}/_sandbox/nothing",
+                        headers=admin_headers(sandbox), timeout=10).status_code == 404

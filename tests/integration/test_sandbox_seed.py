@@ -12,6 +12,7 @@ import requests
 from desktop_app.domain import emails
 from desktop_app.domain.skips import SkipReason
 from desktop_app.sandbox import SandboxServer
+from tests.integration.connector_helpers import admin_headers
 
 from .conftest import get_tokens
 
@@ -69,15 +70,20 @@ def test_campaigns_account_has_lists_topics_gdpr_and_bad_states_among_books_cust
 def test_state_file_is_reused_unless_reset_or_other_seed_parameters(tmp_path):
     path = tmp_path / "s.db"
     with SandboxServer(path, customers=200, limits="off") as srv:
-        added = requests.post(f"{srv.url}/_sandbox/customers", json={"contact_name": "Kept"}, timeout=10).json()
+        added = requests.post(f"{srv.url}/_sandbox/customers",
+                              headers=admin_headers(srv), json={"contact_name": "Kept"}, timeout=10).json()
     with SandboxServer(path, customers=200) as srv:
-        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}", timeout=10).status_code == 200
+        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}",
+                            headers=admin_headers(srv), timeout=10).status_code == 200
     with SandboxServer(path, customers=None, seed=None) as srv:  # "whatever the file has"
-        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}", timeout=10).status_code == 200
+        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}",
+                            headers=admin_headers(srv), timeout=10).status_code == 200
     with SandboxServer(path, customers=200, reset=True) as srv:
-        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}", timeout=10).status_code == 404
+        assert requests.get(f"{srv.url}/_sandbox/customers/{added['contact_id']}",
+                            headers=admin_headers(srv), timeout=10).status_code == 404
     with SandboxServer(path, customers=250) as srv:
-        assert requests.get(f"{srv.url}/_sandbox/stats", timeout=10).json()["customers"]["total"] == 250
+        assert requests.get(f"{srv.url}/_sandbox/stats",
+                            headers=admin_headers(srv), timeout=10).json()["customers"]["total"] == 250
 
 
 def test_owner_knob_makes_campaigns_owner_differ(tmp_path):
@@ -98,7 +104,8 @@ def test_start_stop_in_process(tmp_path):
         _ = srv.url
     srv.start()
     url = srv.url
-    assert srv.port > 0 and requests.get(f"{url}/_sandbox/health", timeout=10).json()["ok"] is True
+    assert srv.port > 0 and requests.get(f"{url}/_sandbox/health",
+                                         headers=admin_headers(srv), timeout=10).json()["ok"] is True
     with pytest.raises(RuntimeError):
         srv.start()
     srv.stop()
@@ -126,7 +133,7 @@ def test_a_state_file_from_before_signup_forms_and_scopes_is_upgraded_in_place(t
     db.commit()
     db.close()
     with SandboxServer(path, customers=60) as srv:
-        stats = requests.get(f"{srv.url}/_sandbox/stats", timeout=10).json()
+        stats = requests.get(f"{srv.url}/_sandbox/stats", headers=admin_headers(srv), timeout=10).json()
         optin = [s for s in stats["lists"] if s["signup_form"]]
         assert [s["listname"] for s in optin] == ["Newsletter (double opt-in)"]
         assert stats["customers"]["total"] == 60  # not re-seeded
