@@ -226,3 +226,31 @@ def next_runs(schedule: Schedule, after: datetime, tz: tzinfo, count: int = 3) -
 def next_run(schedule: Schedule, after: datetime, tz: tzinfo) -> datetime:
     """The first run strictly after ``after``."""
     return next_runs(schedule, after, tz, count=1)[0]
+
+
+# --------------------------------------------------------------------------- retry after failures
+
+FIRST_RETRY = timedelta(minutes=15)
+MAX_RETRY = timedelta(hours=6)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after ``failures`` scheduled runs failed in a row: 15 min, 30, 1 h, 2 h … 6 h."""
+    if failures < 1:
+        return timedelta(0)
+    # 2**5 × 15 min already passes 6 h: no need to build huge numbers for long streaks.
+    return min(FIRST_RETRY * 2 ** min(failures - 1, 5), MAX_RETRY)
+
+
+def next_attempt(schedule: Schedule, last_run_at: datetime, failures: int, tz: tzinfo) -> datetime:
+    """When the sync runs next, after a run that ended at ``last_run_at``.
+
+    ``failures`` counts the runs that failed in a row since the last completed one (0: it
+    completed). A failing sync is retried after :func:`retry_delay`, never later than its next
+    regular slot, so a fixed problem is picked up by the schedule at the latest.
+    """
+    slot = next_run(schedule, last_run_at, tz)
+    if failures < 1:
+        return slot
+    retry = (last_run_at.astimezone(UTC) + retry_delay(failures)).astimezone(tz)
+    return min(slot, retry, key=lambda d: d.timestamp())

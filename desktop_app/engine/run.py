@@ -48,6 +48,7 @@ from desktop_app.connectors.errors import (
 )
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import books_field
+from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
 from desktop_app.engine.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
@@ -100,8 +101,8 @@ DOUBLE_OPT_IN = "double_opt_in"  # RunOutcome.decision of a needs_decision run
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    status: str  # completed | failed | cancelled | deferred | needs_decision
-    kind: str
+    status: RunStatus  # a final status: completed | failed | cancelled | deferred | needs_decision
+    kind: RunKind
     counts: RunCounts
     error: str | None = None  # the sentence of a failed, deferred or needs_decision run
     resume_at: datetime | None = None
@@ -109,7 +110,7 @@ class RunOutcome:
 
     @property
     def needs_decision(self) -> bool:
-        return self.status == "needs_decision"
+        return self.status == RunStatus.NEEDS_DECISION
 
 
 def double_opt_in_message(list_name: str, awaiting: int) -> str:
@@ -132,7 +133,7 @@ class SyncRun:
         campaigns,  # connectors.campaigns.CampaignsClient
         *,
         lock_path: Path,
-        trigger: str = "manual",
+        trigger: RunTrigger = RunTrigger.MANUAL,
         force_full: bool = False,
         progress: ProgressSink = ignore_progress,
         cancel: CancelToken | None = None,
@@ -178,7 +179,7 @@ class SyncRun:
                 # The API window that deferred it has not reset: starting now would only spend
                 # calls that count against it (this process cannot see earlier processes' calls).
                 run_id, until, counts, kind = waiting
-                return RunOutcome(run_id, "deferred", kind, counts,
+                return RunOutcome(run_id, RunStatus.DEFERRED, kind, counts,
                                   "The last run is waiting for the API limit to reset; it continues after "
                                   f"{until.astimezone().strftime('%Y-%m-%d %H:%M')}.", until)
             if snap.opt_in_mode == "unknown" and (waiting_decision := self.state.decision_run(snap.sync_id)):
@@ -186,7 +187,7 @@ class SyncRun:
                 if awaiting:
                     # Still undecided: another run would only email one more customer. No call, no new run.
                     run_id, counts, kind = waiting_decision
-                    return RunOutcome(run_id, "needs_decision", kind, counts,
+                    return RunOutcome(run_id, RunStatus.NEEDS_DECISION, kind, counts,
                                       double_opt_in_message(snap.list_name, awaiting), decision=DOUBLE_OPT_IN)
             self.opt_in_mode = snap.opt_in_mode
             run = self.state.resume_or_start(snap, trigger=self.trigger, force_full=self.force_full,
@@ -200,20 +201,20 @@ class SyncRun:
             try:
                 status = self._work(snap)
                 error, resume_at = None, None
-                if status == "needs_decision":
+                if status == RunStatus.NEEDS_DECISION:
                     decision = DOUBLE_OPT_IN
                     error = double_opt_in_message(snap.list_name, self.state.awaiting_count(snap.sync_id))
             except (DailyCapReached, Locked, RateLimited) as exc:
-                status, error = "deferred", exc.message
+                status, error = RunStatus.DEFERRED, exc.message
                 resume_at = getattr(exc, "reset_at", None) or getattr(exc, "until", None) \
                     or getattr(exc, "retry_at", None)
             except AuthExpired:
-                status, error, resume_at = "failed", RECONNECT_MESSAGE, None
+                status, error, resume_at = RunStatus.FAILED, RECONNECT_MESSAGE, None
             except ZohoError as exc:
-                status, error, resume_at = "failed", exc.message, None
+                status, error, resume_at = RunStatus.FAILED, exc.message, None
             except Exception as exc:  # a bug must still leave a failed run, not a "running" ghost
                 log.exception("sync run %s crashed", self.run_id)
-                status = "failed"
+                status = RunStatus.FAILED
                 error = f"Unexpected error ({type(exc).__name__}); details are in the log file."
                 resume_at = None
             books_calls, campaigns_calls = self._calls_since(calls_before)
@@ -225,22 +226,22 @@ class SyncRun:
 
     # ------------------------------------------------------------------ phases
 
-    def _work(self, snap: SyncSnapshot) -> str:
+    def _work(self, snap: SyncSnapshot) -> RunStatus:
         if self.opt_in_mode == "unknown" and self.state.awaiting_count(snap.sync_id):
-            return "needs_decision"  # a probe found double opt-in and the user has not decided yet
+            return RunStatus.NEEDS_DECISION  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
         self._ensure_new_fields(snap)
         suppressed = self._suppressed(snap)
-        self.members = self._members(snap) if self.kind == "full" else None
+        self.members = self._members(snap) if self.kind == RunKind.FULL else None
         if self.checkpoint.get("stage", "read") == "read":
             if self._read(snap):
-                return "cancelled"
-            if self.kind == "full":
+                return RunStatus.CANCELLED
+            if self.kind == RunKind.FULL:
                 self._reconcile_missing(snap)
             self.checkpoint = {"stage": "write", "after": ""}
             self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts,
                                        estimated_total=self.state.staged_count(self.run_id))
-        return self._write(snap, suppressed) or "completed"
+        return self._write(snap, suppressed) or RunStatus.COMPLETED
 
     def _ensure_new_fields(self, snap: SyncSnapshot) -> None:
         """Create ticked "New field" Campaigns fields once, before the first write needing them."""
@@ -277,7 +278,7 @@ class SyncRun:
 
     def _read(self, snap: SyncSnapshot) -> bool:
         """Stage Books customers page by page. Returns True when cancelled."""
-        since = None if self.kind == "full" else snap.watermark
+        since = None if self.kind == RunKind.FULL else snap.watermark
         start_page = int(self.checkpoint.get("page", 0)) + 1
         needs_detail = any(_books_field(r.books_key).needs_detail for r in snap.rows)
         staged = self.state.staged_count(self.run_id)
@@ -332,7 +333,7 @@ class SyncRun:
         self.state.stage_unreadable(self.run_id, bad, 0)
         self.state.forget_missing(snap.sync_id, self.run_id)
 
-    def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> str | None:
+    def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> RunStatus | None:
         """Plan and send staged customers in batches.
 
         Returns "cancelled", "needs_decision" (the list sends confirmation emails), or None when done.
@@ -406,7 +407,7 @@ class SyncRun:
                 # Only what was sent is recorded; the run ends here and the user decides.
                 self.state.commit_batch(self.run_id, snap.sync_id, link_rows, skipped_rows, self.counts,
                                         None, now=self.clock())
-                return "needs_decision"
+                return RunStatus.NEEDS_DECISION
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
                 raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
             after = batch[-1].sort_key
@@ -417,7 +418,7 @@ class SyncRun:
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} of {total:,} customers")
             if self._should_stop(snap):
-                return "cancelled"
+                return RunStatus.CANCELLED
 
     def _send_batch(self, snap: SyncSnapshot, plans: list[Planned]) -> tuple[dict, bool]:
         """Send a batch's writes. Returns (contact id → result or error, stopped by the probe).

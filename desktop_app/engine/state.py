@@ -15,7 +15,8 @@ from sqlalchemy.dialects.sqlite import insert
 from desktop_app.config import local_zone
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
-from desktop_app.domain.schedule import next_run, parse_schedule
+from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
+from desktop_app.domain.schedule import next_attempt, parse_schedule
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 from desktop_app.engine.plan import LinkState, Planned
 from desktop_app.store import repo
@@ -64,7 +65,7 @@ class SyncSnapshot:
 @dataclass
 class RunHandle:
     id: int
-    kind: str
+    kind: RunKind
     counts: RunCounts
     checkpoint: dict | None
 
@@ -133,13 +134,13 @@ class RunState:
         with self.db.session() as s:
             return repo.awaiting_count(s, sync_id)
 
-    def decision_run(self, sync_id: int) -> tuple[int, RunCounts, str] | None:
+    def decision_run(self, sync_id: int) -> tuple[int, RunCounts, RunKind] | None:
         """The newest run of the sync, when it ended waiting for the user's decision."""
         with self.db.session() as s:
             run = repo.latest_run(s, sync_id)
-            if run is None or run.status != "needs_decision":
+            if run is None or run.status != RunStatus.NEEDS_DECISION:
                 return None
-            return run.id, _counts(run), run.kind
+            return run.id, _counts(run), RunKind(run.kind)
 
     def mark_field_created(self, sync_id: int, campaigns_field: str) -> None:
         with self.db.session() as s:
@@ -149,33 +150,33 @@ class RunState:
 
     # ------------------------------------------------------------------ the run row
 
-    def resume_or_start(self, snap: SyncSnapshot, *, trigger: str, force_full: bool, now: datetime,
+    def resume_or_start(self, snap: SyncSnapshot, *, trigger: RunTrigger, force_full: bool, now: datetime,
                         full_every: timedelta) -> RunHandle:
         with self.db.session() as s:
             run = s.scalars(
-                select(Run).where(Run.sync_id == snap.sync_id, Run.status.in_(("running", "deferred")))
+                select(Run).where(Run.sync_id == snap.sync_id, Run.status.in_((RunStatus.RUNNING, RunStatus.DEFERRED)))
                 .order_by(Run.id.desc())
             ).first()
             if run is not None:
-                run.status = "running"
+                run.status = RunStatus.RUNNING
                 run.resume_at = None
                 run.phase = "resumed"
             else:
                 full = (force_full or snap.needs_full or snap.watermark is None or snap.last_full_at is None
                         or now - snap.last_full_at >= full_every)
-                run = repo.start_run(s, s.get(Sync, snap.sync_id), kind="full" if full else "incremental",
+                run = repo.start_run(s, s.get(Sync, snap.sync_id), kind=RunKind.FULL if full else RunKind.INCREMENTAL,
                                      trigger=trigger, now=now)
                 run.checkpoint = {"stage": "read", "page": 0}
-            return RunHandle(run.id, run.kind, _counts(run), dict(run.checkpoint or {}))
+            return RunHandle(run.id, RunKind(run.kind), _counts(run), dict(run.checkpoint or {}))
 
-    def deferred_until(self, sync_id: int) -> tuple[int, datetime, RunCounts, str] | None:
+    def deferred_until(self, sync_id: int) -> tuple[int, datetime, RunCounts, RunKind] | None:
         """The deferred run of this sync and when it may continue, if any."""
         with self.db.session() as s:
-            run = s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == "deferred")
+            run = s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == RunStatus.DEFERRED)
                             .order_by(Run.id.desc())).first()
             if run is None or run.resume_at is None:
                 return None
-            return run.id, run.resume_at, _counts(run), run.kind
+            return run.id, run.resume_at, _counts(run), RunKind(run.kind)
 
     def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
                         estimated_total: int | None = None) -> None:
@@ -187,7 +188,7 @@ class RunState:
             if estimated_total is not None:
                 run.estimated_total = estimated_total
 
-    def finish_run(self, run_id: int, *, status: str, counts: RunCounts, error: str | None,
+    def finish_run(self, run_id: int, *, status: RunStatus, counts: RunCounts, error: str | None,
                    resume_at: datetime | None, now: datetime, snap: SyncSnapshot,
                    calls_books: int, calls_campaigns: int) -> None:
         with self.db.session() as s:
@@ -197,23 +198,30 @@ class RunState:
             repo.finish_run(s, run, status=status, now=now, error_message=error, resume_at=resume_at)
             run.calls_books = (run.calls_books or 0) + calls_books
             run.calls_campaigns = (run.calls_campaigns or 0) + calls_campaigns
-            if status == "completed":
+            if status == RunStatus.COMPLETED:
                 newest = s.scalar(select(func.max(StagedCustomer.last_modified))
                                   .where(StagedCustomer.run_id == run_id))
                 marks = [m for m in (snap.watermark, newest) if m is not None]
                 run.watermark_end = max(marks) if marks else None
                 if sync is not None:
                     sync.watermark = run.watermark_end
-                    if run.kind == "full":
+                    if run.kind == RunKind.FULL:
                         sync.last_full_at = run.started_at
                         # A mapping edited during this run still needs its own full run.
                         if sync.mapping_version == snap.mapping_version:
                             sync.needs_full = False
-            if status != "deferred":
+            if status != RunStatus.DEFERRED:
                 s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
+            failures = repo.failure_streak(s, snap.sync_id)[0] if status == RunStatus.FAILED else 0
             if sync is not None:
-                sync.next_run_at = resume_at if status == "deferred" else _next_run(sync.schedule_spec, now)
-            repo.add_notification(s, _notification(run, sync))
+                # A failing sync backs off (15 min, 30, 1 h … never past its next slot); the
+                # streak is read from the run history, so a restart keeps the pause.
+                sync.next_run_at = (resume_at if status == RunStatus.DEFERRED
+                                    else _next_run(sync.schedule_spec, now, failures))
+            # One notification per failure streak: each retry of the same trouble would only
+            # bury the first, which says why. A run the user started always reports.
+            if failures <= 1 or run.trigger != RunTrigger.SCHEDULED:
+                repo.add_notification(s, _notification(run, sync))
 
     # ------------------------------------------------------------------ staging
 
@@ -264,7 +272,7 @@ class RunState:
             ).all()
             return [StagedRow(r.contact_id, r.sort_key, r.email_key, dict(r.record)) for r in rows]
 
-    def email_owners(self, sync_id: int, run_id: int, kind: str, keys: set[str]) -> dict[str, str]:
+    def email_owners(self, sync_id: int, run_id: int, kind: RunKind, keys: set[str]) -> dict[str, str]:
         """For each email key, the customer that owns it: the lowest contact id that has it."""
         if not keys:
             return {}
@@ -278,7 +286,7 @@ class RunState:
                     .group_by(StagedCustomer.email_key)
                 ):
                     owners[key] = (sk, cid)
-                if kind == "full":
+                if kind == RunKind.FULL:
                     continue  # a full run saw every customer: links of others are stale
                 staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
                 for key, cid in s.execute(
@@ -407,20 +415,20 @@ def _reason_message(reason, detail: str | None) -> str:
         return detail or str(reason)
 
 
-def _next_run(spec: str, now: datetime) -> datetime | None:
+def _next_run(spec: str, now: datetime, failures: int = 0) -> datetime | None:
     try:
-        return next_run(parse_schedule(spec), now, local_zone())
+        return next_attempt(parse_schedule(spec), now, failures, local_zone())
     except ValueError:
         return None
 
 
 def _notification(run: Run, sync: Sync | None) -> Notification:
     titles = {
-        "completed": ("info", "Sync completed"),
-        "failed": ("error", "Sync failed"),
-        "cancelled": ("warning", "Sync cancelled"),
-        "deferred": ("warning", "Sync paused until the API limit resets"),
-        "needs_decision": ("warning", "Sync needs your decision"),
+        RunStatus.COMPLETED: ("info", "Sync completed"),
+        RunStatus.FAILED: ("error", "Sync failed"),
+        RunStatus.CANCELLED: ("warning", "Sync cancelled"),
+        RunStatus.DEFERRED: ("warning", "Sync paused until the API limit resets"),
+        RunStatus.NEEDS_DECISION: ("warning", "Sync needs your decision"),
     }
     level, title = titles.get(run.status, ("info", f"Sync {run.status}"))
     awaiting = f", {run.awaiting:,} awaiting confirmation" if run.awaiting else ""
@@ -428,6 +436,11 @@ def _notification(run: Run, sync: Sync | None) -> Notification:
             f"{run.unchanged:,} unchanged, {run.skipped:,} skipped{awaiting}.")
     if run.error_message:
         body = f"{run.error_message} {body}"
+    if run.status == RunStatus.FAILED and run.trigger == RunTrigger.SCHEDULED and sync is not None \
+            and sync.next_run_at is not None:
+        when = sync.next_run_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+        body += (f" The app tries again at {when}, then less often while it keeps failing; "
+                 "no further notice until a run completes.")
     return Notification(run_id=run.id, sync_id=sync.id if sync else None, level=level, title=title,
                         body=body, created_at=run.finished_at, read=False)
 

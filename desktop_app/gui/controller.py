@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.domain.run import RunTrigger
 from desktop_app.engine.progress import CancelToken
 from desktop_app.gui.errors import describe
 from desktop_app.gui.jobs import JobRunner, ProgressBridge
@@ -63,6 +64,8 @@ class Controller(QObject):
         self.topic_names: dict[str, str] = {}
         # the account's consent fields (service.ConsentView), read once; None until known
         self.consent = None
+        # the last error a scheduled run could not start with: shown once, not every re-check
+        self._scheduled_error: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -170,8 +173,12 @@ class Controller(QObject):
         self.sync_changed.emit(view)
         return view
 
-    async def run_now(self, trigger: str = "manual"):
-        """Run the sync in a worker; never two at once (a second request is ignored)."""
+    async def run_now(self, trigger: RunTrigger = RunTrigger.MANUAL):
+        """Run the sync in a worker; never two at once (a second request is ignored).
+
+        A scheduled run that cannot even start says so once; the same sentence again at each
+        re-check would only bury the first (a run that starts reports through its row).
+        """
         if self.running:
             return None
         self._cancel = CancelToken()
@@ -181,8 +188,16 @@ class Controller(QObject):
             outcome = await self.call(self.service.run_sync, trigger=trigger, progress=self._bridge,
                                       cancel=self._cancel)
             self.last_outcome = outcome
+            if trigger == RunTrigger.SCHEDULED:
+                self._scheduled_error = None
         except Exception as exc:
-            self.report(exc)
+            if trigger != RunTrigger.SCHEDULED:
+                self.report(exc)
+            elif describe(exc) != self._scheduled_error:
+                self._scheduled_error = describe(exc)
+                self.report(exc)
+            else:
+                log.info("scheduled run still cannot start: %s", exc)
         finally:
             self._cancel = None
             self.run_finished.emit(outcome)

@@ -5,6 +5,10 @@
 - a wall-clock gap check: if the re-check fires much later than planned, the machine slept, and a
   missed run runs once (not once per missed slot): ``is_due`` is a single yes/no.
 The clock is injectable for tests; the service answers whether a run is due.
+
+A run that fails moves the sync's ``next_run_at`` by the backoff (engine, from the run history,
+so it survives a restart). A run that cannot even start (no row to learn from) backs off here,
+in memory, by the same policy (``domain.schedule.retry_delay``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_app.domain.run import RunTrigger
+from desktop_app.domain.schedule import retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,8 @@ class Scheduler(QObject):
         self.recheck.timeout.connect(self._recheck)
         self._last_tick: datetime | None = None
         self.runs_started = 0
+        self.start_failures = 0  # scheduled runs in a row that could not start
+        self.blocked_until: datetime | None = None
         controller.sync_changed.connect(self.plan)
 
     def start(self) -> None:
@@ -76,6 +85,8 @@ class Scheduler(QObject):
         c = self.controller
         if c.running or c.sync is None:
             return
+        if self.blocked_until is not None and self.clock() < self.blocked_until:
+            return
         c.jobs.spawn(self._run_if_due())
 
     async def _run_if_due(self) -> None:
@@ -87,4 +98,11 @@ class Scheduler(QObject):
             return
         if due and not c.running:
             self.runs_started += 1
-            await c.run_now("schedule")
+            outcome = await c.run_now(RunTrigger.SCHEDULED)
+            if outcome is None:
+                self.start_failures += 1
+                self.blocked_until = self.clock() + retry_delay(self.start_failures)
+                log.info("scheduled run could not start (%d in a row); next try after %s",
+                         self.start_failures, self.blocked_until)
+            else:
+                self.start_failures, self.blocked_until = 0, None

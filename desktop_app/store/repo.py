@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.store.models import (
     CONNECTION_KINDS,
     NOTIFICATION_LEVELS,
@@ -259,12 +260,12 @@ def suppressed_addresses(s: Session, sync_id: int, keys: Iterable[str]) -> dict[
 # ---------------------------------------------------------------------- runs and history
 
 
-def start_run(s: Session, sync: Sync, *, kind: str, trigger: str, now: datetime | None = None,
+def start_run(s: Session, sync: Sync, *, kind: RunKind, trigger: RunTrigger, now: datetime | None = None,
               estimated_total: int | None = None) -> Run:
     """A new ``running`` run that starts from the sync's watermark and remembers the list name."""
     _check(kind, RUN_KINDS, "run kind")
     _check(trigger, RUN_TRIGGERS, "run trigger")
-    run = Run(sync_id=sync.id, kind=kind, trigger=trigger, status="running", started_at=_now(now),
+    run = Run(sync_id=sync.id, kind=kind, trigger=trigger, status=RunStatus.RUNNING, started_at=_now(now),
               total=0, added=0, updated=0, unchanged=0, skipped=0, awaiting=0, estimated_total=estimated_total,
               watermark_start=sync.watermark, list_name=sync.list_name, calls_books=0, calls_campaigns=0)
     s.add(run)
@@ -289,7 +290,7 @@ def save_checkpoint(s: Session, run: Run, checkpoint: dict | None, **progress: A
     return run
 
 
-def finish_run(s: Session, run: Run, *, status: str, now: datetime | None = None,
+def finish_run(s: Session, run: Run, *, status: RunStatus, now: datetime | None = None,
                error_code: str | None = None, error_message: str | None = None,
                watermark_end: datetime | None = None, resume_at: datetime | None = None) -> Run:
     """Close a run. A deferred run keeps its checkpoint (it resumes at ``resume_at``)."""
@@ -297,11 +298,11 @@ def finish_run(s: Session, run: Run, *, status: str, now: datetime | None = None
     run.status = status
     run.finished_at = _now(now)
     run.error_code, run.error_message = error_code, error_message
-    run.resume_at = resume_at if status == "deferred" else None
+    run.resume_at = resume_at if status == RunStatus.DEFERRED else None
     run.phase = None
     if watermark_end is not None:
         run.watermark_end = watermark_end
-    if status != "deferred":
+    if status != RunStatus.DEFERRED:
         run.checkpoint = None
     s.flush()
     return run
@@ -309,8 +310,25 @@ def finish_run(s: Session, run: Run, *, status: str, now: datetime | None = None
 
 def interrupted_run(s: Session, sync_id: int) -> Run | None:
     """The newest run still marked ``running`` (its process died or is running now)."""
-    return s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == "running")
+    return s.scalars(select(Run).where(Run.sync_id == sync_id, Run.status == RunStatus.RUNNING)
                      .order_by(Run.id.desc())).first()
+
+
+def failure_streak(s: Session, sync_id: int, *, look_back: int = 64) -> tuple[int, datetime | None]:
+    """Failed runs since the sync's last completed run, and when the first of them ended.
+
+    The scheduler's backoff is derived from this history, so a restart does not forget it.
+    Cancelled, deferred and undecided runs neither count nor end the streak: they prove nothing.
+    """
+    failures, first_failed_at = 0, None
+    for status, finished_at in s.execute(select(Run.status, Run.finished_at).where(Run.sync_id == sync_id)
+                                         .order_by(Run.id.desc()).limit(look_back)):
+        if status == RunStatus.COMPLETED:
+            break
+        if status == RunStatus.FAILED:
+            failures += 1
+            first_failed_at = finished_at
+    return failures, first_failed_at
 
 
 def add_skipped(s: Session, run_id: int, rows: Iterable[Mapping[str, Any]], *,

@@ -383,3 +383,41 @@ def test_runs_chain_and_never_repeat_around_transitions(tz, schedule):
                     assert r.astimezone(tz).weekday() == schedule.weekday or schedule.kind == "daily"
                 else:
                     assert r.minute == 0 or tz is LORD_HOWE
+
+
+# --------------------------------------------------------------------------- retry after failures
+
+
+def test_retry_delay_doubles_from_15_minutes_and_stops_at_6_hours():
+    from desktop_app.domain.schedule import retry_delay
+
+    minutes = [retry_delay(n) / timedelta(minutes=1) for n in range(0, 9)]
+    assert minutes == [0, 15, 30, 60, 120, 240, 360, 360, 360]
+    assert retry_delay(10_000) == timedelta(hours=6)  # a long streak stays capped (no overflow)
+
+
+def test_next_attempt_after_a_completed_run_is_the_next_slot():
+    from desktop_app.domain.schedule import next_attempt
+
+    daily = Schedule.daily("09:00")
+    ended = z(2026, 3, 2, 8, 10)  # 09:10 Berlin (CET)
+    assert next_attempt(daily, ended, 0, BERLIN) == next_run(daily, ended, BERLIN)
+
+
+def test_failures_back_off_but_never_wait_past_the_next_slot():
+    from desktop_app.domain.schedule import next_attempt
+
+    daily = Schedule.daily("09:00")
+    ended = z(2026, 3, 2, 8, 10)  # Monday 09:10 Berlin, the day's slot just failed
+    waits = [next_attempt(daily, ended, n, BERLIN) - ended for n in range(1, 9)]
+    assert waits == [timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 360, 360, 360)]
+    # hourly: the 2-hour backoff of a fourth failure is cut at the next hourly slot
+    hourly = Schedule.every(1)
+    assert next_attempt(hourly, ended, 4, BERLIN).astimezone(UTC) == z(2026, 3, 2, 9, 0)
+    # weekly, late on the evening before the slot: the slot (in 20 min) comes before a 1 h retry
+    weekly = Schedule.weekly("tue", "09:00")
+    before_slot = z(2026, 3, 3, 7, 40)
+    assert next_attempt(weekly, before_slot, 3, BERLIN).astimezone(UTC) == z(2026, 3, 3, 8, 0)
+    # results are in the user's zone and strictly later than the failure
+    got = next_attempt(weekly, ended, 1, BERLIN)
+    assert got.tzinfo is BERLIN and got > ended
