@@ -7,6 +7,7 @@ Every refusal is a sentence on stderr with a non-zero exit code (2 refused, 1 fa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import json
@@ -32,7 +33,7 @@ from desktop_app.cli import (
     EXIT_REFUSED,
     CommandError,
 )
-from desktop_app.connectors.errors import ZohoError
+from desktop_app.connectors.errors import AuthExpired, ZohoError
 from desktop_app.connectors.secrets import SecretStoreError
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
@@ -83,6 +84,14 @@ def command(fn: Callable) -> Callable:
             raise
         except ServiceError as exc:
             raise CommandError(exc.message, exc.exit_code) from None
+        except AuthExpired as exc:  # R42: remembered, so `connect` accepts the same organization again
+            hint = ""
+            try:
+                svc.mark_reconnect_needed()
+                hint = " " + _reconnect_hint(svc)
+            except Exception:
+                log.exception("could not record that the sign-in needs reconnecting")
+            raise CommandError(f"{exc.title}: {exc.message}{hint}", EXIT_FAILED) from None
         except ZohoError as exc:
             raise CommandError(f"{exc.title}: {exc.message}", EXIT_FAILED) from None
         except (NoSyncConfigured, AlreadyRunning) as exc:
@@ -145,6 +154,9 @@ def _local(dt: datetime | None) -> str:
 
 
 def _choose_org(svc: AppService, orgs: list, wanted: str | None) -> int:
+    current = svc.connection()
+    if current is not None and current.needs_reconnect:
+        return _reconnect_org(svc, orgs, wanted, current)
     if wanted is None and len(orgs) != 1:
         print("Several organizations are available; choose one with --org ORG_ID:")
         _table(["ORG ID", "NAME", "OWNER"], [(o.org_id, o.name, o.email) for o in orgs])
@@ -157,6 +169,22 @@ def _choose_org(svc: AppService, orgs: list, wanted: str | None) -> int:
     if info.owner_warning:  # R3: a warning, never a refusal
         print(f"Warning: {info.owner_warning}", file=sys.stderr)
     print("Next: desktop-app sync create --list NAME …")
+    return EXIT_OK
+
+
+def _reconnect_org(svc: AppService, orgs: list, wanted: str | None, current) -> int:
+    """R42: signed in again while the old sign-in is dead: the connected organization, kept."""
+    if wanted is None:
+        wanted = current.org_id if any(str(o.org_id) == current.org_id for o in orgs) else (
+            orgs[0].org_id if len(orgs) == 1 else None)
+    if wanted is None:
+        raise CommandError(f"The account you signed in with has no organization “{current.org_name}” "
+                           f"({current.org_id}); sign in with the account that owns it to reconnect.")
+    info = svc.choose_organization(wanted)
+    print(f"Reconnected “{info.org_name}” ({info.org_id}) as {info.user_email or info.books_owner_email}"
+          f"{' — Sandbox' if info.is_sandbox else ''}. The sync, its mapping and history are kept.")
+    if svc.sync() is not None:
+        print("Next: desktop-app sync run")
     return EXIT_OK
 
 
@@ -386,20 +414,33 @@ class _ProgressLine:
             self.stream.write("\n")
 
 
+# Ctrl-C, SIGTERM (logout, systemctl stop, kill) and SIGHUP (the terminal closed) all stop a run at
+# the next batch boundary: the batch in flight is committed, the run is recorded cancelled, and the
+# next run continues from its checkpoint. The exit code says which signal (128 + its number).
+STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP"))
+                     if s is not None)
+_REASONS = {"SIGINT": "interrupted", "SIGTERM": "stopped by SIGTERM", "SIGHUP": "stopped by SIGHUP"}
+
+
 def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
     cancel = CancelToken()
     line = _ProgressLine()
+    received: list[int] = []
 
-    def on_sigint(signum, frame):
-        cancel.cancel("interrupted")
-        sys.stderr.write("\nStopping after the current batch…\n")
+    def on_signal(signum, frame):
+        received.append(signum)
+        cancel.cancel(_REASONS.get(signal.Signals(signum).name, "stopped"))
+        with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal may be gone
+            sys.stderr.write("\nStopping after the current batch…\n")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     try:
         outcome = svc.run_sync(trigger=trigger, force_full=force_full, progress=line, cancel=cancel)
     finally:
-        signal.signal(signal.SIGINT, previous)
-        line.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        with contextlib.suppress(OSError, ValueError):
+            line.close()
     c = outcome.counts
     awaiting = f", {c.awaiting:,} awaiting confirmation" if c.awaiting else ""
     print(f"Run {outcome.run_id} ({outcome.kind}) {outcome.status}: {c.total:,} customers — "
@@ -413,7 +454,20 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
         print(f"It continues after {_local(outcome.resume_at)}.", file=sys.stderr)
     if c.skipped:
         print("See why with: desktop-app export-skipped --out skipped.csv")
+    if outcome.status == "failed" and svc.needs_reconnect():
+        print(_reconnect_hint(svc), file=sys.stderr)
+    if outcome.status == "cancelled" and received:
+        return 128 + int(received[0])
     return RUN_EXIT.get(outcome.status, EXIT_FAILED)
+
+
+def _reconnect_hint(svc: AppService) -> str:
+    conn = svc.connection()
+    how = ("desktop-app connect sandbox" if conn is None or conn.is_sandbox else
+           f"desktop-app connect zoho --dc {conn.data_center or 'US'} --client-id CLIENT_ID")
+    name = f" to “{conn.org_name}”" if conn else ""
+    return (f"Sign in again{name} with: {how} — the sync, its mapping and history are kept; scheduled "
+            "runs wait until then.")
 
 
 def _explain_decision(svc: AppService, awaiting: int) -> None:
@@ -435,6 +489,10 @@ def sync_run(svc: AppService, args) -> int:
             raise CommandError("No sync is configured yet; create one with 'desktop-app sync create'.")
         if view.paused:
             print("The sync is paused; nothing to do.")
+            return EXIT_OK
+        if svc.needs_reconnect():  # R42: pause, don't add a failed row per slot
+            print("Zoho no longer accepts the app's sign-in (it expired or was revoked); no scheduled run "
+                  "until it is reconnected. " + _reconnect_hint(svc))
             return EXIT_OK
         if view.needs_decision:
             print("The last run is waiting for your decision; no scheduled run until then.")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 import webbrowser
@@ -25,18 +24,19 @@ from pathlib import Path
 
 from desktop_app import config
 from desktop_app.connectors import auth, session
-from desktop_app.connectors.errors import ZohoError
-from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.errors import AuthExpired, ZohoError
+from desktop_app.connectors.limiter import Limiter, restore_usage, save_usage
 from desktop_app.connectors.secrets import SecretStore
 from desktop_app.connectors.session import build_clients
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
-from desktop_app.domain.schedule import parse_schedule
+from desktop_app.domain.run import RunStatus, RunTrigger
+from desktop_app.domain.schedule import next_run, parse_schedule
 from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
 from desktop_app.engine.export import write_skipped_csv
 from desktop_app.engine.progress import CancelToken, Progress
-from desktop_app.engine.run import RunOutcome, SyncRun
+from desktop_app.engine.run import RECONNECT_MESSAGE, RunOutcome, SyncRun
 from desktop_app.engine.state import RunState
 from desktop_app.store import models, repo
 from desktop_app.store.db import Database, open_app_database
@@ -62,6 +62,7 @@ class ConnectionInfo:
     campaigns_owner_email: str
     user_email: str | None
     gdpr_enabled: bool  # detected: the account has a Lawful Basis field
+    needs_reconnect: bool = False  # R42: Zoho no longer accepts the sign-in; sign in again to the same org
 
     @property
     def is_sandbox(self) -> bool:
@@ -188,7 +189,7 @@ class InitiatePreview:
 
 # ====================================================================== the service
 
-NEEDS_DECISION = "needs_decision"  # run status: a double opt-in list, the user must accept or move
+NEEDS_DECISION = RunStatus.NEEDS_DECISION  # run status: a double opt-in list, the user must accept or move
 OPT_IN_UNKNOWN, OPT_IN_DIRECT, OPT_IN_ACCEPTED = "unknown", "direct", "double_accepted"
 
 
@@ -202,8 +203,10 @@ SANDBOX_LIMITS = "scale=20"
 
 class AppService:
     def __init__(self, paths: config.AppPaths | None = None, *, secrets: SecretStore | None = None,
-                 env: dict[str, str] | None = None, limiter: Limiter | None = None) -> None:
+                 env: dict[str, str] | None = None, limiter: Limiter | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.paths = (paths or config.app_paths(env)).ensure()
+        self.clock = clock or _now  # run times and next runs; tests inject one (with the scheduler's)
         self.env = env
         self.secrets = secrets or SecretStore(self.paths)
         self._db: Database | None = None
@@ -290,8 +293,12 @@ class AppService:
             s.expunge(conn)
             return conn
 
-    def _refuse_if_connected(self) -> None:
+    def _refuse_if_connected(self, *, reconnect: bool = False) -> None:
+        """Refuse a second sign-in while connected; with ``reconnect``, a sign-in Zoho no longer
+        accepts (R42) may be replaced, by one to the same organization (checked at the choice)."""
         info = self.connection()
+        if info is not None and reconnect and (info.needs_reconnect or self._sign_in_is_dead()):
+            return
         if info is not None:
             raise ServiceError(
                 f"The organization “{info.org_name}” is already connected. Only one Zoho Books "
@@ -299,9 +306,48 @@ class AppService:
                 "(Settings → Integrations → Apps → Zoho Books → Deny).",
                 title="Already connected")
 
+    def _sign_in_is_dead(self) -> bool:
+        """One Books call with the saved sign-in: True (and remembered) when Zoho refuses it."""
+        try:
+            self.organizations()
+        except AuthExpired:
+            self.mark_reconnect_needed()
+            return True
+        except ServiceError as exc:  # the saved refresh token is missing from the keyring
+            if exc.title != "Reconnect to Zoho":
+                raise
+            self.mark_reconnect_needed()
+            return True
+        return False
+
+    def mark_reconnect_needed(self, run_id: int | None = None) -> None:
+        """R42: the sign-in died. Scheduled runs pause until a reconnect, with one notification."""
+        with self.db.session() as s:
+            conn = repo.get_connection(s)
+            if conn is None or conn.reconnect_needed_at is not None:
+                return
+            conn.reconnect_needed_at = _now()
+            latest = repo.all_notifications(s, limit=1)
+            if run_id is None or not latest or latest[0].run_id != run_id:
+                sync = repo.get_sync(s)
+                repo.add_notification(s, models.Notification(
+                    run_id=run_id, sync_id=sync.id if sync else None, level="error",
+                    title="Reconnect to Zoho", body=RECONNECT_MESSAGE + " Scheduled runs wait until then.",
+                    created_at=_now(), read=False))
+
+    def _clear_reconnect_needed(self) -> None:
+        with self.db.session() as s:
+            conn = repo.get_connection(s)
+            if conn is not None and conn.reconnect_needed_at is not None:
+                conn.reconnect_needed_at = None
+
+    def needs_reconnect(self) -> bool:
+        info = self.connection()
+        return info is not None and info.needs_reconnect
+
     def sign_in_sandbox(self) -> list:
         """The Sandbox's sign-in: the real OAuth flow, auto-approved (no browser)."""
-        self._refuse_if_connected()
+        self._refuse_if_connected(reconnect=True)
         url = self.sandbox_url()
         limiter = self._limiter or self._sandbox_limiter(url)
         signed_in = session.connect_sandbox(url, limiter=limiter)
@@ -311,7 +357,7 @@ class AppService:
                      open_url: Callable[[str], object] = webbrowser.open,
                      cancel: threading.Event | None = None) -> list:
         """Browser + loopback (PKCE, state), or a Self Client grant ``code`` pasted by the user."""
-        self._refuse_if_connected()
+        self._refuse_if_connected(reconnect=True)
         client_id, client_secret = client_id.strip(), client_secret.strip()
         if not client_id:
             raise ServiceError("Enter the Client ID of your Zoho API Console client.", title="Client ID missing")
@@ -330,6 +376,18 @@ class AppService:
         limiter = self._limiter or Limiter()
         signed_in = session.connect_with_tokens(endpoints, oauth, tokens, limiter=limiter)
         return self._after_sign_in("zoho", dc.upper(), signed_in, client_secret, limiter)
+
+    def sign_in_again(self, *, open_url: Callable[[str], object] = webbrowser.open,
+                      cancel: threading.Event | None = None) -> list:
+        """R42: the same sign-in as the connection's (Sandbox, or Zoho with its saved client), for a
+        reconnect; then ``choose_organization`` with the connected organization."""
+        conn = self._require_connection()
+        if conn.kind == "sandbox":
+            return self.sign_in_sandbox()
+        secret = self.secrets.get(session.client_secret_name(conn.client_id)) or \
+            (self.env or {}).get(config.ENV_CLIENT_SECRET, "")
+        return self.sign_in_zoho(conn.data_center or "US", conn.client_id, secret, open_url=open_url,
+                                 cancel=cancel)
 
     def _after_sign_in(self, kind: str, dc: str | None, signed_in: session.Connection, client_secret: str,
                        limiter: Limiter) -> list:
@@ -360,6 +418,9 @@ class AppService:
         (R3, issue 9): the returned ``ConnectionInfo.owner_warning`` says so, and stays recorded
         (both addresses are stored)."""
         pending, org = self._pending_org(org_id)
+        current = self.connection()
+        if current is not None and current.needs_reconnect:
+            return self._reconnect(pending, org, current)
         self._refuse_if_connected()
         signed_in = pending.signed_in
         books_owner = (org.email or "").strip()
@@ -388,6 +449,41 @@ class AppService:
                 secret_key=secret_key, created_at=_now())
             repo.save_connection(s, conn)
             info = _connection_info(conn)
+        self._pending = None
+        self._clients = None
+        self._consent = None
+        return info
+
+    def _reconnect(self, pending: _PendingSignIn, org, current: ConnectionInfo) -> ConnectionInfo:
+        """R42: the same organization again: only the secrets (and sign-in details) are replaced;
+        the sync, its mapping, state table and history stay. Another organization is refused (R4)."""
+        if str(org.org_id) != str(current.org_id) or pending.kind != current.kind:
+            raise ServiceError(
+                f"Sign in again to “{current.org_name}” ({current.org_id}) to reconnect it. Only one Zoho Books "
+                f"organization can be connected at a time, so “{org.name}” ({org.org_id}) cannot be chosen "
+                "while the sync for the connected one exists: to switch, disable the integration first "
+                "(desktop-app disable, or Settings → Integrations → Apps → Zoho Books → Deny).",
+                title="Another organization")
+        signed_in = pending.signed_in
+        client_id = signed_in.oauth.client_id
+        with self.db.session() as s:
+            conn = repo.get_connection(s)
+            secret_key = conn.secret_key
+            self.secrets.set(secret_key, signed_in.refresh_token)
+            self.secrets.delete(session.access_token_name(secret_key))
+            if signed_in.tokens.token_set is not None:
+                self._cache_access(secret_key, signed_in.tokens.token_set)
+            if pending.kind == "zoho":
+                self.secrets.set(session.client_secret_name(client_id), pending.client_secret)
+            endpoints = signed_in.endpoints
+            conn.client_id = client_id
+            conn.accounts_url, conn.books_url, conn.campaigns_url = (endpoints.accounts, endpoints.books,
+                                                                     endpoints.campaigns)
+            conn.user_email = signed_in.email
+            conn.reconnect_needed_at = None
+            s.flush()
+            info = _connection_info(conn)
+        log.info("R42: reconnected organization %s", info.org_id)
         self._pending = None
         self._clients = None
         self._consent = None
@@ -427,7 +523,7 @@ class AppService:
             # One limiter for API calls and token refreshes, so both survive the process (usage file).
             manager = auth.TokenManager(oauth, refresh, initial=initial, limiter=limiter,
                                         on_refresh=lambda fresh: self._cache_access(secret_key, fresh))
-            limiter.restore(self._load_usage())
+            restore_usage(limiter, self._usage_path)  # a damaged file: a warning, usage unknown
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
             if self._limiter is None:  # an injected limiter (tests, benchmarks) keeps its own plan
                 limiter.set_books_plan(self._books_plan(conn, books))
@@ -451,21 +547,10 @@ class AppService:
     def _usage_path(self) -> Path:
         return self.paths.data_dir / "api-usage.json"
 
-    def _load_usage(self) -> dict:
-        try:
-            return json.loads(self._usage_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
     def _save_usage(self) -> None:
         if self._clients is None:
             return
-        tmp = self._usage_path.with_suffix(".tmp")
-        try:
-            tmp.write_text(json.dumps(self._clients[2].snapshot()), encoding="utf-8")
-            os.replace(tmp, self._usage_path)
-        except OSError as exc:  # a full disk must not fail the run; the limiter still works in memory
-            log.warning("could not save API usage: %s", exc)
+        save_usage(self._clients[2], self._usage_path)  # atomic, 0600; a full disk is only logged
 
     def _cached_access(self, secret_key: str, refresh_token: str):
         raw = self.secrets.get(session.access_token_name(secret_key))
@@ -656,6 +741,10 @@ class AppService:
             sync.lawful_basis = settings.lawful_basis.value if settings.lawful_basis else None
             sync.gdpr = self._gdpr_answer(settings)
             sync.update_empty = settings.update_empty
+            if settings.schedule.spec != sync.schedule_spec and sync.next_run_at is not None:
+                # The next run follows the new schedule (weekly → hourly must not wait for the
+                # weekly slot); a sync that never ran stays due at once.
+                sync.next_run_at = next_run(settings.schedule, self.clock(), config.local_zone())
             sync.schedule_spec = settings.schedule.spec
             sync.updated_at = _now()
             if changed:  # R26: a mapping change triggers a full run
@@ -680,7 +769,7 @@ class AppService:
             repo.set_opt_in_mode(s, sync, OPT_IN_ACCEPTED)
             return self._sync_view(s, sync)
 
-    def run_sync(self, *, trigger: str = "manual", force_full: bool = False,
+    def run_sync(self, *, trigger: RunTrigger = RunTrigger.MANUAL, force_full: bool = False,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: CancelToken | None = None) -> RunOutcome:
         books, campaigns = self.clients()
@@ -694,11 +783,17 @@ class AppService:
             listener(p)
 
         runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,
-                         trigger=trigger, force_full=force_full, progress=on_progress, cancel=cancel)
+                         trigger=trigger, force_full=force_full, progress=on_progress, cancel=cancel,
+                         clock=self.clock)
         try:
-            return runner.execute()
+            outcome = runner.execute()
         finally:
             self._save_usage()
+        if outcome.status == RunStatus.FAILED and outcome.error == RECONNECT_MESSAGE:
+            self.mark_reconnect_needed(outcome.run_id)  # R42: scheduled runs pause until a reconnect
+        elif outcome.status == RunStatus.COMPLETED:
+            self._clear_reconnect_needed()
+        return outcome
 
     def _set_paused(self, paused: bool) -> SyncView:
         with self.db.session() as s:
@@ -718,7 +813,8 @@ class AppService:
 
     def is_due(self, now: datetime) -> bool:
         view = self.sync()
-        if view is None or view.paused or view.needs_decision:
+        if view is None or view.paused or view.needs_decision or self.needs_reconnect():
+            # needs_reconnect (R42): each run would only fail again and add another failed row
             # waiting for a decision: each run would send one more customer a confirmation email
             return False
         return view.next_run_at is None or view.next_run_at <= now
@@ -812,7 +908,8 @@ def _now() -> datetime:
 
 def _connection_info(conn: models.Connection) -> ConnectionInfo:
     return ConnectionInfo(conn.kind, conn.data_center, conn.org_id, conn.org_name, conn.books_owner_email,
-                          conn.campaigns_owner_email, conn.user_email, bool(conn.gdpr_enabled))
+                          conn.campaigns_owner_email, conn.user_email, bool(conn.gdpr_enabled),
+                          conn.reconnect_needed_at is not None)
 
 
 def _run_view(run: models.Run) -> RunView:

@@ -62,6 +62,48 @@ class Flows:
         w.show_active()
         return True
 
+    async def reconnect(self) -> bool:
+        """R42, the banner's Reconnect: the same sign-in again, for the connected organization; the
+        sync, its mapping and history stay. Another organization is refused by the service (R4)."""
+        c, w = self.controller, self.window
+        conn = c.connection
+        if conn is None:
+            return False
+        try:
+            if conn.is_sandbox:
+                w.set_status("Signing in to the sample organization again…")
+                orgs = await c.call(c.service.sign_in_again)
+            else:
+                orgs = await self._sign_in_again()
+                if orgs is None:
+                    return False
+            if not any(str(o.org_id) == str(conn.org_id) for o in orgs):
+                c.error.emit("Another organization",
+                             f"The account you signed in with has no organization “{conn.org_name}” "
+                             f"({conn.org_id}); sign in with the account that owns it to reconnect.")
+                return False
+            info = await c.choose_organization(conn.org_id)
+        except Exception as exc:
+            c.report(exc)
+            return False
+        w.set_status(f"Reconnected “{info.org_name}”: the sync, its mapping and history are kept.")
+        return True
+
+    async def _sign_in_again(self):
+        c = self.controller
+        cancel = threading.Event()
+        waiting = WaitingDialog(cancel, self.window)
+        self.dialog = waiting
+        waiting.open()
+        try:
+            return await c.call(c.service.sign_in_again, cancel=cancel)
+        finally:
+            was_cancelled = cancel.is_set()
+            waiting.done(QDialog.DialogCode.Accepted)
+            self.dialog = None
+            if was_cancelled:
+                self.window.set_status("Sign-in cancelled.")
+
     async def _continue_anyway(self, warning: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Warning, "Different account owners", warning,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)

@@ -6,14 +6,18 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -55,7 +59,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         for page in (self.services, self.associate, self.active, self.detail, self.settings):
             self.stack.addWidget(page)
-        self.setCentralWidget(self.stack)
+        self._build_reconnect_banner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.reconnect_banner)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self._build_toolbar()
         self._build_menus()
         self.status = QLabel()
@@ -95,6 +106,26 @@ class MainWindow(QMainWindow):
         self.bell = NotificationBell()
         bar.addWidget(self.bell)
 
+    def _build_reconnect_banner(self) -> None:
+        """R42: shown while Zoho no longer accepts the sign-in; scheduled runs wait until Reconnect."""
+        self.reconnect_banner = QFrame()
+        self.reconnect_banner.setObjectName("reconnectBanner")
+        self.reconnect_banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.reconnect_banner.setStyleSheet("#reconnectBanner { background: palette(alternate-base); "
+                                            "border-bottom: 1px solid palette(mid); }")
+        row = QHBoxLayout(self.reconnect_banner)
+        row.setContentsMargins(12, 8, 12, 8)
+        self.reconnect_text = QLabel("The Zoho sign-in has expired — Reconnect")
+        self.reconnect_text.setWordWrap(True)
+        self.reconnect_text.setToolTip("Zoho no longer accepts the app's sign-in (it expired or was revoked). "
+                                       "Sign in again to the same organization: the sync, its mapping and "
+                                       "history are kept. Scheduled runs wait until then.")
+        self.reconnect_button = QPushButton("&Reconnect")
+        self.reconnect_button.setAccessibleName("Reconnect to Zoho")
+        row.addWidget(self.reconnect_text, 1)
+        row.addWidget(self.reconnect_button)
+        self.reconnect_banner.setVisible(False)
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.sync_now_action = file_menu.addAction(icon("sync"), "Sync &now")
@@ -133,6 +164,7 @@ class MainWindow(QMainWindow):
         self.detail.accept_opt_in_requested.connect(lambda: c.jobs.spawn(f.accept_double_opt_in()))
         self.detail.choose_list_requested.connect(f.choose_another_list)
         self.settings.deny_requested.connect(lambda: c.jobs.spawn(f.deny()))
+        self.reconnect_button.clicked.connect(lambda: c.jobs.spawn(f.reconnect()))
         self.simulate_action.triggered.connect(lambda: c.jobs.spawn(f.simulate()))
         self.bell.notification_chosen.connect(lambda n: c.jobs.spawn(f.open_notification(n)))
         c.connection_changed.connect(self._connection_changed)
@@ -174,6 +206,7 @@ class MainWindow(QMainWindow):
         self.settings.set_connection(info)
         self.simulate_action.setVisible(info is not None and info.is_sandbox)
         self.sync_now_action.setEnabled(info is not None)
+        self.reconnect_banner.setVisible(bool(info is not None and info.needs_reconnect))
         if info is None and self.stack.currentWidget() in (self.active, self.detail):
             self.show_services()
 

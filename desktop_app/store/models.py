@@ -12,6 +12,8 @@ from typing import ClassVar
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from desktop_app.domain.run import FINAL_STATUSES, RunKind, RunStatus, RunTrigger
+
 # The words each string column may hold (checked by store.repo, not by the schema, so a new
 # word never needs a table rebuild).
 CONNECTION_KINDS = ("sandbox", "zoho")
@@ -19,12 +21,14 @@ CONNECTION_KINDS = ("sandbox", "zoho")
 CAMPAIGNS_STATUSES = ("active", "unsub", "bounce", "spam", "dnm", "awaiting")
 # Campaigns states that forbid any further subscribe of the address (remembered per address too).
 SUPPRESSION_STATUSES = ("unsub", "bounce", "spam", "dnm")
-RUN_KINDS = ("full", "incremental")
-RUN_TRIGGERS = ("initiate", "manual", "scheduled", "cli", "resume")
+# The run words come from one vocabulary (domain.run); the tuples hold the enum members, which
+# compare equal to the stored strings.
+RUN_KINDS: tuple[RunKind, ...] = tuple(RunKind)
+RUN_TRIGGERS: tuple[RunTrigger, ...] = tuple(RunTrigger)
 # needs_decision: the list sends confirmation emails (double opt-in); the user must accept it or
 # choose another list before the sync writes more.
-RUN_STATUSES = ("running", "completed", "failed", "cancelled", "deferred", "needs_decision")
-RUN_FINAL_STATUSES = ("completed", "failed", "cancelled", "deferred", "needs_decision")
+RUN_STATUSES: tuple[RunStatus, ...] = tuple(RunStatus)
+RUN_FINAL_STATUSES: tuple[RunStatus, ...] = FINAL_STATUSES
 # Sync.opt_in_mode: unknown (not probed yet, or the list changed) | direct (a subscribe joins at once)
 # | double_accepted (the list emails a confirmation first, and the user accepted that).
 OPT_IN_MODES = ("unknown", "direct", "double_accepted")
@@ -74,6 +78,7 @@ class Connection(Base):
     gdpr_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     books_plan: Mapped[str | None] = mapped_column(String(64))  # plan_name: the Books daily cap
     secret_key: Mapped[str] = mapped_column(String(255))  # a keyring entry NAME, never a secret
+    reconnect_needed_at: Mapped[datetime | None]  # R42: the sign-in died; scheduled runs wait
     created_at: Mapped[datetime]
 
 
