@@ -12,20 +12,12 @@ from desktop_app.connectors.errors import ApiError
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.domain.mapping import FieldType
 from desktop_app.domain.skips import SkipReason
+from desktop_app.sandbox.contract import STRICT_PARAMS
 from tests.integration.connector_helpers import admin, sandbox_clients
 
 SIGNUP_LIST = "Newsletter (double opt-in)"
-# The documented parameter sets (round spec): what the connector may send to each endpoint.
-DOCUMENTED = {
-    "getmailinglists": {"resfmt", "sort", "fromindex", "range"},
-    "getlistsubscribers": {"resfmt", "listkey", "sort", "fromindex", "range", "status"},
-    "listsubscriberscount": {"resfmt", "listkey", "status"},
-    "json/listsubscribe": {"resfmt", "listkey", "contactinfo", "source", "topic_id"},
-    "addlistsubscribersinbulk": {"resfmt", "listkey", "emailids"},
-    "contact/allfields": {"type"},
-    "custom/add": {"type", "fieldname", "fieldtype", "fieldlength"},
-    "topics": {"details"},
-}
+# The documented parameter sets: what the connector may send to each endpoint (the Sandbox's strict table).
+DOCUMENTED = STRICT_PARAMS
 
 
 def campaigns_for(sandbox, limiter: Limiter | None = None) -> CampaignsClient:

@@ -18,21 +18,13 @@ import pytest
 
 from desktop_app import config
 from desktop_app.domain import emails
+from desktop_app.sandbox.contract import STRICT_LIST_STATUSES, STRICT_PARAMS
 from tests.integration.sync_helpers import history, members, run_cli
 
-# What each Campaigns endpoint documents (the Sandbox refuses anything else in strict mode; this test
-# also checks the app never *tries*, whatever the reading).
-DOCUMENTED_PARAMS = {
-    "getmailinglists": {"resfmt", "sort", "fromindex", "range"},
-    "getlistsubscribers": {"resfmt", "listkey", "sort", "fromindex", "range", "status"},
-    "listsubscriberscount": {"resfmt", "listkey", "status"},
-    "json/listsubscribe": {"resfmt", "listkey", "contactinfo", "source", "topic_id"},
-    "addlistsubscribersinbulk": {"resfmt", "listkey", "emailids"},
-    "contact/allfields": {"type"},
-    "custom/add": {"type", "fieldname", "fieldtype", "fieldlength"},
-    "topics": {"details"},
-}
-DOCUMENTED_STATUSES = {"active", "recent", "mostrecent", "most recent", "unsub", "bounce"}
+# What each Campaigns endpoint documents (one table: the Sandbox's strict contract). The Sandbox
+# refuses anything else in strict mode; this test also checks the app never *tries*, whatever the reading.
+DOCUMENTED_PARAMS = STRICT_PARAMS
+DOCUMENTED_STATUSES = set(STRICT_LIST_STATUSES)
 CONTRACTS = ["strict", "lenient"]
 
 
