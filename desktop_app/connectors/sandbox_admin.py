@@ -10,26 +10,20 @@ client takes it from its ``token`` argument, else from the servers started in th
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import requests
 
-TOKEN_HEADER = "X-Sandbox-Admin"
-_TOKENS: dict[str, str] = {}  # base URL → admin token, for Sandboxes served by this process
-_TOKENS_LOCK = threading.Lock()
-
-
-def register_token(base_url: str, token: str) -> None:
-    with _TOKENS_LOCK:
-        _TOKENS[base_url.rstrip("/")] = token
-
-
-def forget_token(base_url: str) -> None:
-    with _TOKENS_LOCK:
-        _TOKENS.pop(base_url.rstrip("/"), None)
+from desktop_app.sandbox.runfile import (  # noqa: F401  (register/forget re-exported for tests)
+    TOKEN_HEADER,
+    forget_token,
+    register_token,
+    registered_token,
+    runfile_path,
+    running_server_info,
+)
 
 
 def _token_from_run_file(path: Path, base_url: str) -> str | None:
@@ -46,8 +40,7 @@ def _token_from_run_file(path: Path, base_url: str) -> str | None:
 def find_token(base_url: str, run_file: Path | None = None) -> str | None:
     """The admin token of the Sandbox at ``base_url``, if this process or a run file knows it."""
     base_url = base_url.rstrip("/")
-    with _TOKENS_LOCK:
-        token = _TOKENS.get(base_url)
+    token = registered_token(base_url)
     if token:
         return token
     candidates = [run_file] if run_file is not None else []
@@ -55,7 +48,7 @@ def find_token(base_url: str, run_file: Path | None = None) -> str | None:
         from desktop_app.config import app_paths
 
         db = app_paths().sandbox_db_path
-        candidates.append(db.with_name(db.stem + ".server.json"))
+        candidates.append(runfile_path(db))
     except Exception:  # no app folders here: only the explicit file counts
         pass
     for path in candidates:
@@ -216,3 +209,11 @@ class SandboxAdmin:
     def reset(self, customers: int | None = None, seed: int | None = None) -> dict:
         body = {k: v for k, v in (("customers", customers), ("seed", seed)) if v is not None}
         return self._call("POST", "reset", body)
+
+
+def running_admin(db_path: Path, **kwargs) -> SandboxAdmin | None:
+    """A ``SandboxAdmin`` for the Sandbox serving ``db_path`` (its token from the run file), or None."""
+    info = running_server_info(db_path)
+    if info is None:
+        return None
+    return SandboxAdmin(info["url"], token=info["admin_token"], run_file=runfile_path(db_path), **kwargs)

@@ -15,6 +15,7 @@ from desktop_app.sandbox import contract
 from desktop_app.sandbox import customers as cust
 from desktop_app.sandbox.faults import parse_rule
 from desktop_app.sandbox.http import Answer, Request, json_answer
+from desktop_app.sandbox.runfile import TOKEN_HEADER  # the token kept in the 0600 run file
 from desktop_app.sandbox.seed import SeedParams, seed
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ STATE_KEYS = tuple(k for k in CONFIG_KEYS if k not in RUNTIME_KEYS)
 _CUSTOMER = re.compile(r"^/_sandbox/customers/([0-9]+)$")
 _LIST = re.compile(r"^/_sandbox/lists/([^/]+)(?:/(contacts|pending|confirm))?$")
 LEGACY_KEYS = {"gdpr": "consent_fields"}  # the old knob's name, still accepted
-TOKEN_HEADER = "X-Sandbox-Admin"  # the admin token (kept in the server's 0600 run file)
 
 
 def bad(message: str) -> Answer:

@@ -21,7 +21,8 @@ from desktop_app.config import (
     app_paths,
 )
 from desktop_app.sandbox import customers as cust
-from desktop_app.sandbox.server import SandboxServer, runfile_path, running_admin
+from desktop_app.sandbox.runfile import TOKEN_HEADER, runfile_path, running_server_info
+from desktop_app.sandbox.server import SandboxServer
 from desktop_app.sandbox.state import State
 
 EXIT_OK, EXIT_REFUSED = 0, 2
@@ -30,6 +31,31 @@ EXIT_OK, EXIT_REFUSED = 0, 2
 def _refuse(message: str) -> int:
     print(f"desktop-app: {message}", file=sys.stderr)
     return EXIT_REFUSED
+
+
+class _AdminFailed(Exception):
+    pass
+
+
+def _admin_call(running: dict, method: str, path: str, body: dict | None = None) -> dict:
+    """One call to the running Sandbox's own admin API (token from its run file)."""
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(running["url"] + path, data=data, method=method, headers={
+        "Content-Type": "application/json", TOKEN_HEADER: running.get("admin_token") or ""})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read().decode("utf-8")).get("error") or str(exc)
+        except ValueError:
+            message = str(exc)
+        raise _AdminFailed(f"The Sandbox refused: {message}") from None
+    except (OSError, ValueError) as exc:
+        raise _AdminFailed(f"The Sandbox at {running['url']} did not answer ({type(exc).__name__}).") from None
 
 
 def _interrupt(signum, frame) -> None:
@@ -92,13 +118,11 @@ def simulate(args: argparse.Namespace) -> int:
     if args.changes < 0:
         return _refuse("--changes must be >= 0")
     db = app_paths().sandbox_db_path
-    admin = running_admin(db)
-    if admin:
-        from desktop_app.connectors.sandbox_admin import SandboxAdminError
-
+    running = running_server_info(db)
+    if running:
         try:
-            changed = admin.simulate(args.changes)
-        except SandboxAdminError as exc:
+            changed = _admin_call(running, "POST", "/_sandbox/simulate", {"changes": args.changes})["changed"]
+        except _AdminFailed as exc:
             return _refuse(str(exc))
     else:
         state = _offline_state()
@@ -112,15 +136,13 @@ def simulate(args: argparse.Namespace) -> int:
 
 def stats(args: argparse.Namespace) -> int:
     db = app_paths().sandbox_db_path
-    admin = running_admin(db)
-    if admin:
-        from desktop_app.connectors.sandbox_admin import SandboxAdminError
-
+    running = running_server_info(db)
+    if running:
         try:
-            data = admin.stats()
-        except SandboxAdminError as exc:
+            data = _admin_call(running, "GET", "/_sandbox/stats")
+        except _AdminFailed as exc:
             return _refuse(str(exc))
-        data["server"] = admin.base_url
+        data["server"] = running["url"]
     else:
         state = _offline_state()
         try:

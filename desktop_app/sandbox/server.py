@@ -25,46 +25,21 @@ from pathlib import Path
 
 from desktop_app import config
 from desktop_app.config import Endpoints
-from desktop_app.connectors import sandbox_admin
 from desktop_app.sandbox.app import SandboxApp
 from desktop_app.sandbox.contract import CONTRACTS, env_contract
+from desktop_app.sandbox.runfile import (  # noqa: F401  (running_server_* re-exported)
+    forget_token,
+    register_token,
+    runfile_path,
+    running_server_info,
+    running_server_url,
+)
 from desktop_app.sandbox.seed import SeedParams, ensure_signup_list, seed
 from desktop_app.sandbox.state import State
 
 log = logging.getLogger(__name__)
 DEFAULT_CUSTOMERS = 1500
 DEFAULT_SEED = 42
-
-
-def runfile_path(db_path: Path) -> Path:
-    return Path(db_path).with_name(Path(db_path).stem + ".server.json")
-
-
-def running_server_info(db_path: Path) -> dict | None:
-    """``{"url", "pid", "admin_token"}`` of a Sandbox serving ``db_path`` now, or None (missing or stale)."""
-    try:
-        info = json.loads(runfile_path(db_path).read_text(encoding="utf-8"))
-        pid, url = int(info["pid"]), str(info["url"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    token = info.get("admin_token")
-    return {"url": url, "pid": pid, "admin_token": token if isinstance(token, str) else None}
-
-
-def running_server_url(db_path: Path) -> str | None:
-    """The URL of a Sandbox serving ``db_path`` right now, or None (missing or stale file)."""
-    info = running_server_info(db_path)
-    return info["url"] if info else None
-
-
-def running_admin(db_path: Path, **kwargs) -> sandbox_admin.SandboxAdmin | None:
-    """A ``SandboxAdmin`` for the Sandbox serving ``db_path`` (its token from the run file), or None."""
-    info = running_server_info(db_path)
-    if info is None:
-        return None
-    return sandbox_admin.SandboxAdmin(info["url"], token=info["admin_token"], run_file=runfile_path(db_path),
-                                      **kwargs)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -188,10 +163,6 @@ class SandboxServer:
     def endpoints(self) -> Endpoints:
         return Endpoints.for_server(self.url)
 
-    def admin(self, **kwargs) -> sandbox_admin.SandboxAdmin:
-        """A client of this server's admin API, with its token."""
-        return sandbox_admin.SandboxAdmin(self.url, token=self.admin_token, **kwargs)
-
     # ------------------------------------------------------------------ life cycle
 
     def _bind(self) -> None:
@@ -200,7 +171,7 @@ class SandboxServer:
         self._httpd = _HTTPServer(("127.0.0.1", self._port), _Handler)
         self._httpd.app = self.app  # type: ignore[attr-defined]
         self.app.stopping.clear()
-        sandbox_admin.register_token(self.url, self.admin_token)
+        register_token(self.url, self.admin_token)
         config.write_private(runfile_path(self.db_path), json.dumps(
             {"url": self.url, "pid": os.getpid(), "admin_token": self.admin_token}))
         log.info("Sandbox listening on %s (state %s)", self.url, self.db_path)
@@ -244,7 +215,7 @@ class SandboxServer:
     def _close(self) -> None:
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
-            sandbox_admin.forget_token(f"http://127.0.0.1:{httpd.server_address[1]}")
+            forget_token(f"http://127.0.0.1:{httpd.server_address[1]}")
             httpd.server_close()
             with contextlib.suppress(FileNotFoundError):
                 runfile_path(self.db_path).unlink()
