@@ -228,6 +228,12 @@ class AppService:
                 self._db = open_app_database(self.paths)
             return self._db
 
+    def read_only_reason(self) -> str | None:
+        """The sentence saying the database is read-only (views work, nothing can change), or None."""
+        from desktop_app.store.db import read_only_message
+
+        return read_only_message(self.paths.db_path) if self.db.read_only else None
+
     def close(self) -> None:
         with self._lock:
             if self._sandbox is not None:

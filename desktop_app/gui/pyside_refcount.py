@@ -7,9 +7,10 @@ count reaches zero and the interpreter aborts with ``Fatal Python error: bool_de
 in the tests, or in the middle of a long run in the app. Python 3.12+ makes bools immortal, so
 there it is harmless.
 
-``install()`` measures whether this PySide6 build has the bug and, only then, wraps the two
-methods so the missing reference is added back. A fixed PySide6 (or an immortal-bool Python)
-measures no loss and nothing is patched.
+``pyproject.toml`` excludes the leaking release (``PySide6!=6.12.0``; 6.8.3–6.11.3 are clean), so
+this guard matters only where someone installed it anyway. ``install()`` is keyed on the versions
+(PySide6 6.12.0 on Python ≤ 3.11), never on a refcount probe: a probe misfires when another thread
+runs during import. ``refs_lost_per_emit`` stays as the tests' canary.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import ctypes
 import functools
 import sys
 
+import PySide6
 from PySide6.QtCore import QObject, Signal, SignalInstance
+
+LEAKING_RELEASES = frozenset({"6.12.0"})
 
 _incref = ctypes.pythonapi.Py_IncRef
 _incref.argtypes = [ctypes.py_object]
@@ -29,18 +33,6 @@ _installed = False
 
 class _Probe(QObject):
     ping = Signal()
-
-
-def _noop() -> None:
-    pass
-
-
-def _loses_true_refs(call) -> bool:
-    """True if every ``call()`` (which returns ``True``) costs ``True`` one reference."""
-    before = sys.getrefcount(True)
-    for _ in range(PROBES):
-        call()
-    return sys.getrefcount(True) == before - PROBES
 
 
 def _give_back(method):
@@ -54,26 +46,21 @@ def _give_back(method):
     return wrapper
 
 
+def affected(pyside_version: str | None = None, python: tuple[int, int] | None = None) -> bool:
+    """Whether this PySide6 release on this Python loses references to True/False."""
+    version = pyside_version or PySide6.__version__
+    return version in LEAKING_RELEASES and (python or sys.version_info[:2]) < (3, 12)
+
+
 def install() -> list[str]:
-    """Patch the leaking methods (once); returns the names patched, for the log and tests."""
+    """Patch the leaking methods (once) on an affected build; returns the names patched."""
     global _installed
-    if _installed:
+    if _installed or not affected():
         return []
     _installed = True
-    probe = _Probe()
-    patched: list[str] = []
-    if _loses_true_refs(probe.ping.emit):
-        SignalInstance.emit = _give_back(SignalInstance.emit)
-        patched.append("emit")
-
-    def connect_then_disconnect() -> bool:
-        probe.ping.connect(_noop)
-        return probe.ping.disconnect(_noop)
-
-    if _loses_true_refs(connect_then_disconnect):
-        SignalInstance.disconnect = _give_back(SignalInstance.disconnect)
-        patched.append("disconnect")
-    return patched
+    SignalInstance.emit = _give_back(SignalInstance.emit)
+    SignalInstance.disconnect = _give_back(SignalInstance.disconnect)
+    return ["emit", "disconnect"]
 
 
 def refs_lost_per_emit() -> int:

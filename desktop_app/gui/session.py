@@ -50,6 +50,13 @@ class GuiSession:
             self.controller.report(exc)
         if self.controller.connection is not None and self.controller.sync is not None:
             self.window.show_detail()
+        try:
+            read_only = await self.controller.call(self.service.read_only_reason)
+        except Exception as exc:
+            self.controller.report(exc)
+        else:
+            if read_only:  # views work; say once why nothing can change
+                self.window.set_status(read_only)
         if schedule:
             self.scheduler.start()
 

@@ -42,19 +42,34 @@ _READ_TX = "desktop_app_read_only"  # execution option: begin a deferred (read) 
 
 
 class DatabaseError(Exception):
-    """The database file cannot be used; the message says why and what to do."""
+    """The database file cannot be used; the message says why and what to do.
+
+    ``title`` and ``message`` are what the window and the CLI show (the same sentence everywhere).
+    """
+
+    title = "The app's database cannot be used"
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 class DamagedDatabase(DatabaseError):
     """The file is damaged (SQLite: "malformed", "not a database")."""
 
+    title = "The app's database is damaged"
+
 
 class DiskFull(DatabaseError):
     """A write failed because the disk (or the user's quota) is full."""
 
+    title = "The disk is full"
+
 
 class ReadOnlyDatabase(DatabaseError):
     """A write was refused: the database file (or its folder) is read-only."""
+
+    title = "The app's database is read-only"
 
 
 def backups_of(path: Path) -> list[Path]:

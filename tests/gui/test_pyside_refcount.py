@@ -57,3 +57,11 @@ def test_thousands_of_emits_exit_cleanly():
     # Without the workaround this process aborts at exit (rc -6, "bool_dealloc").
     proc = subprocess.run([sys.executable, "-c", MANY_EMITS], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_the_guard_is_keyed_on_the_leaking_release_only():
+    from desktop_app.gui.pyside_refcount import affected
+
+    assert affected("6.12.0", (3, 11))
+    assert not affected("6.12.0", (3, 12))  # immortal bools
+    assert not affected("6.11.3", (3, 11)) and not affected("6.12.1", (3, 11))
