@@ -573,7 +573,14 @@ def history(svc: AppService, args) -> int:
     for r in runs:
         if r.error:
             print(f"Run {r.id}: {r.error}")
+        for note in r.notes[:HISTORY_NOTES]:
+            print(f"Run {r.id}: {note}")
+        if len(r.notes) > HISTORY_NOTES:
+            print(f"Run {r.id}: … and {len(r.notes) - HISTORY_NOTES:,} more notes (history --json shows all).")
     return EXIT_OK
+
+
+HISTORY_NOTES = 3  # notes shown per run in the text history (e.g. "Interrupted at …")
 
 
 @command

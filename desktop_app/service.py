@@ -398,7 +398,7 @@ class AppService:
     def _after_sign_in(self, kind: str, dc: str | None, signed_in: session.Connection, client_secret: str,
                        limiter: Limiter) -> list:
         books, _ = signed_in.clients("", limiter)
-        orgs = books.organizations()
+        orgs = signed_in.oauth.patiently(books.organizations)  # Zoho's passing trouble is retried
         self._pending = _PendingSignIn(kind, dc, signed_in, client_secret, orgs, limiter)
         return orgs
 
@@ -443,7 +443,8 @@ class AppService:
         if pending.kind == "zoho":
             self.secrets.set(session.client_secret_name(client_id), pending.client_secret)
         _, campaigns = signed_in.clients(str(org.org_id), pending.limiter)
-        gdpr = bool(campaigns.gdpr_enabled())  # detected (a Lawful Basis field); False = not seen
+        # Detected (a Lawful Basis field); False = not seen. Zoho's passing trouble is retried.
+        gdpr = bool(signed_in.oauth.patiently(campaigns.gdpr_enabled))
         endpoints = signed_in.endpoints
         with self.db.session() as s:
             conn = models.Connection(

@@ -19,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from desktop_app import config
+from desktop_app.connectors import errors as _errors
 from desktop_app.connectors.errors import (
     ApiError,
     AuthError,
@@ -33,10 +35,15 @@ from desktop_app.connectors.errors import (
     ZohoError,
     classify,
     error_from_exception,
+    is_transient,
+    retry_transient,
+    trouble_message,
 )
 from desktop_app.connectors.limiter import Limiter
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # The minimum the app needs, in one place: read customers and organizations in Books, read and
 # write contacts/fields in Campaigns, and read the user's profile (email, for SPEC R3).
@@ -53,6 +60,10 @@ SELF_CLIENT_SCOPES = ",".join(SCOPES)
 SCOPE_HINT = f"Self Client: generate the code with the scopes {SELF_CLIENT_SCOPES}"
 # A token answer's expires_in above a day cannot be seconds: some Zoho services send ms.
 MAX_EXPIRES_SECONDS = 86_400.0
+
+# A code exchange retried after a server error the server may have applied finds the code used.
+CODE_LOST_MESSAGE = ("Zoho had trouble completing the sign-in (a server error, then the sign-in code was "
+                     "no longer valid); sign in again.")
 
 TOKEN_FAMILY = "accounts.token"
 REFRESH_EARLY = 300.0  # refresh this many seconds before the access token expires
@@ -95,18 +106,47 @@ class TokenSet:
     __str__ = __repr__
 
 
+class SignInInterrupted(AuthError):
+    """The code exchange failed on Zoho's side and its retry found the code used: sign in again."""
+
+    title = "Zoho had trouble"
+
+    def __init__(self, message: str = CODE_LOST_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def _sign_in_trouble(exc: ZohoError) -> Unavailable:
+    """The last transient failure of a sign-in step, said as Zoho's trouble (never the client's)."""
+    if exc.message.startswith("Zoho is having trouble"):
+        return exc if isinstance(exc, Unavailable) else Unavailable(exc.message)
+    detail = "no answer in time" if "in time" in exc.message else (
+        "could not be reached" if "reach" in exc.message else "it did not answer properly")
+    return Unavailable(trouble_message(detail))
+
+
 class OAuthClient:
-    """One registered OAuth client at one accounts server."""
+    """One registered OAuth client at one accounts server.
+
+    Every call retries transient failures (5xx, timeouts, malformed answers, 429) with backoff
+    (``retry_delays``, default ``errors.RETRY_DELAYS``).
+    """
 
     def __init__(self, accounts_url: str, client_id: str, client_secret: str, *,
                  session: requests.Session | None = None, timeout: tuple[float, float] = (5, 30),
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, retry_delays: tuple[float, ...] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.accounts_url = accounts_url.rstrip("/")
         self.client_id = client_id
         self._client_secret = client_secret
         self.session = session or requests.Session()
         self.timeout = timeout
         self.clock = clock
+        self.retry_delays = retry_delays
+        self.sleep = sleep
+
+    def patiently(self, fn: Callable[[], T]) -> T:
+        """``fn()`` with this client's retries of transient failures."""
+        return retry_transient(fn, delays=self.retry_delays, sleep=self.sleep)
 
     def __repr__(self) -> str:
         return f"OAuthClient({self.accounts_url!r}, client_id={self.client_id!r})"
@@ -114,7 +154,8 @@ class OAuthClient:
     def at(self, accounts_url: str) -> OAuthClient:
         """The same client at another accounts server (the callback's ``accounts-server``)."""
         return OAuthClient(accounts_url, self.client_id, self._client_secret, session=self.session,
-                           timeout=self.timeout, clock=self.clock)
+                           timeout=self.timeout, clock=self.clock, retry_delays=self.retry_delays,
+                           sleep=self.sleep)
 
     def authorization_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
         query = urlencode({
@@ -153,11 +194,27 @@ class OAuthClient:
             data["redirect_uri"] = redirect_uri
         if code_verifier:
             data["code_verifier"] = code_verifier
+        troubled: list[ZohoError] = []  # transient failures so far: the server may have used the code
+
+        def attempt() -> dict:
+            try:
+                return self._post("/oauth/v2/token", data)
+            except ZohoError as exc:
+                if is_transient(exc):
+                    troubled.append(exc)
+                raise
+
         try:
-            body = self._post("/oauth/v2/token", data)
+            body = self.patiently(attempt)
         except AuthExpired:
+            if troubled:
+                raise SignInInterrupted() from None
             raise AuthError("Zoho did not accept the sign-in code (it may have expired or been used "
                             "already). Sign in again.") from None
+        except ZohoError as exc:
+            if is_transient(exc):
+                raise _sign_in_trouble(exc) from None
+            raise
         tokens = self._token_set(body, None)
         if not tokens.refresh_token:
             raise AuthError("Zoho did not return a refresh token; sign in again and allow offline access.")
@@ -186,6 +243,9 @@ class OAuthClient:
 
     def user_email(self, access_token: str) -> str:
         """The signed-in user's email (``/oauth/user/info``; scope AaaServer.profile.READ)."""
+        return self.patiently(lambda: self._user_email(access_token))
+
+    def _user_email(self, access_token: str) -> str:
         try:
             resp = self.session.get(self.accounts_url + "/oauth/user/info",
                                     headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
@@ -239,9 +299,22 @@ def missing_scopes_sentence(missing: tuple[str, ...] | list[str]) -> str:
     return (f"The sign-in did not grant {listed}; sign in again ({SCOPE_HINT}).")
 
 
-def _probe(session: requests.Session, url: str, token: str, timeout, params: dict | None = None,
-           family: str = "") -> tuple[bool, dict | None]:
-    """One read with ``token`` and no refresh → (granted, body). A refused token = not granted."""
+def _probe(oauth: OAuthClient, session: requests.Session, url: str, token: str, timeout,
+           params: dict | None = None, family: str = "") -> tuple[bool, dict | None]:
+    """One read with ``token`` and no refresh → (granted, body). A refused token = not granted.
+
+    Transient failures are retried; a refusal is asked once more before it counts as a missing
+    scope (a fresh token refused once may be a passing hiccup, a missing scope is refused again).
+    """
+    granted, body = oauth.patiently(lambda: _probe_once(session, url, token, timeout, params, family))
+    if not granted:
+        oauth.sleep(0.2)
+        granted, body = oauth.patiently(lambda: _probe_once(session, url, token, timeout, params, family))
+    return granted, body
+
+
+def _probe_once(session: requests.Session, url: str, token: str, timeout, params: dict | None,
+                family: str) -> tuple[bool, dict | None]:
     try:
         resp = session.get(url, params=params, headers={"Authorization": f"Zoho-oauthtoken {token}"},
                            timeout=timeout)
@@ -271,14 +344,14 @@ def probe_scopes(oauth: OAuthClient, access_token: str, *, books_url: str, campa
     timeout = oauth.timeout
     missing: list[str] = []
     email = None
-    ok, body = _probe(http, oauth.accounts_url + "/oauth/user/info", access_token, timeout)
+    ok, body = _probe(oauth, http, oauth.accounts_url + "/oauth/user/info", access_token, timeout)
     if ok:
         found = (body or {}).get("Email") or (body or {}).get("email")
         email = found.strip() if isinstance(found, str) and "@" in found else None
     else:
         missing.append("AaaServer.profile.READ")
     books = books_url.rstrip("/")
-    ok, body = _probe(http, books + "/organizations", access_token, timeout, family="books")
+    ok, body = _probe(oauth, http, books + "/organizations", access_token, timeout, family="books")
     org_ids: tuple[str, ...] = ()
     if ok:
         orgs = [o for o in (body or {}).get("organizations") or [] if isinstance(o, dict)
@@ -287,13 +360,13 @@ def probe_scopes(oauth: OAuthClient, access_token: str, *, books_url: str, campa
         org_ids = tuple(str(o["organization_id"]) for o in orgs)
     else:
         missing.append("ZohoBooks.settings.READ")
-    ok, _ = _probe(http, campaigns_url.rstrip("/") + "/getmailinglists", access_token, timeout,
+    ok, _ = _probe(oauth, http, campaigns_url.rstrip("/") + "/getmailinglists", access_token, timeout,
                    params={"resfmt": "JSON", "sort": "asc", "fromindex": 1, "range": 1},
                    family="campaigns.lists")
     if not ok:
         missing.append("ZohoCampaigns.contact.READ")
     if org_ids:
-        ok, _ = _probe(http, books + "/contacts", access_token, timeout, family="books",
+        ok, _ = _probe(oauth, http, books + "/contacts", access_token, timeout, family="books",
                        params={"organization_id": org_ids[0], "page": 1, "per_page": 1})
         if not ok:
             missing.append("ZohoBooks.contacts.READ")
@@ -455,17 +528,31 @@ def sign_in_auto_approve(oauth: OAuthClient, *, timeout: float = 30.0,
     follows exactly as a browser would.
     """
     failure: list[BaseException] = []
+    delays = tuple(oauth.retry_delays if oauth.retry_delays is not None else _errors.RETRY_DELAYS)
 
     def browse(url: str) -> None:
         def run() -> None:
-            try:
-                resp = requests.get(url, timeout=(5, timeout))
-                if resp.status_code >= 400 and not resp.history:
-                    failure.append(AuthError(f"The Sandbox refused the sign-in (HTTP {resp.status_code})."))
-                    cancel.set()
-            except requests.RequestException as exc:
-                failure.append(error_from_exception(exc))
-                cancel.set()
+            # Like a person reloading the page: a server error, a timeout or a garbled page (no
+            # redirect back to us) is tried again a few times before the sign-in gives up.
+            for attempt in range(len(delays) + 1):
+                try:
+                    resp = requests.get(url, timeout=(5, timeout))
+                except requests.RequestException as exc:
+                    problem: ZohoError = error_from_exception(exc)
+                else:
+                    if resp.history:
+                        return  # redirected to the loopback receiver, which has the answer
+                    if 400 <= resp.status_code < 500 and resp.status_code != 429:
+                        failure.append(AuthError(f"The Sandbox refused the sign-in (HTTP {resp.status_code})."))
+                        cancel.set()
+                        return
+                    problem = Unavailable(trouble_message(f"HTTP {resp.status_code}"))
+                if cancel.is_set():
+                    return
+                if attempt < len(delays):
+                    oauth.sleep(delays[attempt])
+            failure.append(_sign_in_trouble(problem))
+            cancel.set()
 
         threading.Thread(target=run, name="sandbox-browser", daemon=True).start()
 
@@ -536,7 +623,36 @@ class TokenManager:
         with self._lock:
             return self._refresh_locked()
 
+    def _refresh_patiently(self) -> TokenSet:
+        """One refresh; a transient failure (5xx, timeout, garbled answer) is tried again with
+        backoff, each attempt inside the client-side limit of token requests."""
+        own = getattr(self.oauth, "retry_delays", None)
+        delays = tuple(_errors.RETRY_DELAYS if own is None else own)
+        for attempt in range(len(delays) + 1):
+            if attempt:
+                self._wait_for_token_slot()
+            self.refreshes += 1
+            try:
+                return self.oauth.refresh(self._refresh_token)
+            except ZohoError as exc:
+                if attempt >= len(delays) or not is_transient(exc):
+                    raise
+                log.info("token refresh failed (%s); retrying", type(exc).__name__)
+                self._sleep(delays[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _refresh_locked(self) -> TokenSet:
+        self._wait_for_token_slot()
+        fresh = self._refresh_patiently()
+        self._current = replace(fresh, refresh_token=self._refresh_token)
+        if self.on_refresh is not None:
+            try:
+                self.on_refresh(self._current)
+            except Exception:  # a cache that cannot be written must not break the call
+                log.warning("storing the refreshed access token failed")
+        return self._current
+
+    def _wait_for_token_slot(self) -> None:
         while True:
             wait = self.limiter.try_acquire(TOKEN_FAMILY, self._key)
             if wait <= 0:
@@ -547,12 +663,3 @@ class TokenManager:
                                             "minutes; the app will continue after "
                                             f"{retry_at.astimezone().strftime('%H:%M:%S')}.")
             self._sleep(wait + 0.001)
-        self.refreshes += 1
-        fresh = self.oauth.refresh(self._refresh_token)
-        self._current = replace(fresh, refresh_token=self._refresh_token)
-        if self.on_refresh is not None:
-            try:
-                self.on_refresh(self._current)
-            except Exception:  # a cache that cannot be written must not break the call
-                log.warning("storing the refreshed access token failed")
-        return self._current

@@ -9,13 +9,18 @@ fixed here and only here (docs/wire-contract.md).
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import requests
 
 from desktop_app.domain.limits import LIMITS
+
+T = TypeVar("T")
 
 
 class ZohoError(Exception):
@@ -54,8 +59,10 @@ class RateLimited(ZohoError):
 
     title = "Too many requests"
 
-    def __init__(self, retry_at: datetime, message: str | None = None) -> None:
+    def __init__(self, retry_at: datetime, message: str | None = None, *, transient: bool = True) -> None:
         self.retry_at = retry_at
+        # False: a throttle that waiting a little cannot lift (the sign-in token requests' limit).
+        self.transient = transient
         super().__init__(message or f"Zoho asked us to slow down; try again after "
                                     f"{retry_at.astimezone().strftime('%H:%M:%S')}.")
 
@@ -105,6 +112,56 @@ class Unavailable(ZohoError):
 
     def __init__(self, message: str = "Zoho did not answer properly; try again later.") -> None:
         super().__init__(message)
+
+
+def trouble_message(detail: str = "") -> str:
+    """The sentence of a server-side failure at sign-in: Zoho's trouble, never the client settings."""
+    said = f" ({detail[:60]})" if detail else ""
+    return f"Zoho is having trouble{said}; try again in a few minutes."
+
+
+# A RateLimited answer asking to wait longer than this is not waited out inside a run: it defers.
+MAX_TRANSIENT_WAIT = 120.0
+
+
+# Rounds of ``retry_transient`` (seconds before each new attempt), read at each call.
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+
+
+def retry_transient(fn: Callable[[], T], *, delays: Sequence[float] | None = None,
+                    sleep: Callable[[float], None] = time.sleep) -> T:
+    """``fn()``, tried again after each delay while it fails transiently (``is_transient``).
+
+    A RateLimited failure waits at least until its ``retry_at``. The last failure is raised.
+    """
+    rounds = tuple(RETRY_DELAYS if delays is None else delays)
+    for attempt in range(len(rounds) + 1):
+        try:
+            return fn()
+        except ZohoError as exc:
+            if attempt >= len(rounds) or not is_transient(exc):
+                raise
+            delay = rounds[attempt]
+            if isinstance(exc, RateLimited):
+                delay = max(delay, (exc.retry_at - datetime.now(UTC)).total_seconds())
+            sleep(max(0.0, delay))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_transient(exc: BaseException, now: datetime | None = None) -> bool:
+    """Is this failure worth trying again soon (after the HTTP layer's own retries)?
+
+    5xx, timeouts, dropped connections, malformed or truncated bodies (``Unavailable``) and a
+    429 asking for a short wait are; a lock, the daily cap, a dead sign-in or a refusal are not.
+    """
+    if isinstance(exc, Unavailable):
+        return True
+    if isinstance(exc, RateLimited):
+        if not exc.transient:
+            return False
+        left = (exc.retry_at - (now or datetime.now(UTC))).total_seconds()
+        return left <= MAX_TRANSIENT_WAIT
+    return False
 
 
 # --------------------------------------------------------------------------- normalising
@@ -209,10 +266,14 @@ def classify(status: int, text: str, headers=None, *, family: str = "",
     # OAuth endpoints answer {"error": …} with HTTP 200.
     if "error" in body and isinstance(body.get("error"), str) and "code" not in body:
         err = body["error"]
+        if status >= 500 or status == 429:
+            # The sign-in server's own trouble, not the client's settings: transient.
+            return Answer(None, Unavailable(trouble_message(err)), retryable=True, retry_after=wait)
         if err == "Access Denied":
             retry_at = now + timedelta(seconds=wait if wait is not None else 60)
             return Answer(None, RateLimited(retry_at, "Zoho refused more sign-in token requests for now "
-                                                      "(too many in 10 minutes); try again later."))
+                                                      "(too many in 10 minutes); try again later.",
+                                            transient=False))
         if err in ("invalid_code", "invalid_token"):
             return Answer(None, AuthExpired(), invalid_token=err == "invalid_token")
         return Answer(None, AuthError(f"Zoho refused the sign-in ({err}). Check the client settings "

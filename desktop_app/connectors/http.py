@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # A Retry-After longer than this is not slept through inside a call: the caller gets RateLimited.
 MAX_RETRY_AFTER = 120.0
+# Backoff of the retries inside one call (seconds); read when a service is built, so tests can
+# shorten them without changing the policy.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
 
 
 class TokenProvider(Protocol):
@@ -47,7 +51,7 @@ class HttpService:
     def __init__(self, base_url: str, *, tokens: TokenProvider | None, limiter: Limiter,
                  family_of: Callable[[str, str], str], limit_key: str = "",
                  timeout: tuple[float, float] = (5, 30), retries: int = 4,
-                 backoff_base: float = 0.5, backoff_cap: float = 30.0,
+                 backoff_base: float | None = None, backoff_cap: float | None = None,
                  session: requests.Session | None = None, name: str = "",
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
@@ -57,8 +61,8 @@ class HttpService:
         self.limit_key = limit_key
         self.timeout = timeout
         self.retries = retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.backoff_base = BACKOFF_BASE if backoff_base is None else backoff_base
+        self.backoff_cap = BACKOFF_CAP if backoff_cap is None else backoff_cap
         self.name = name or self.base_url
         self._sleep = sleep
         self.session = session or requests.Session()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from desktop_app import config
 from desktop_app.connectors.auth import (
     OAuthClient,
     ScopeCheck,
+    SignInInterrupted,
     TokenManager,
     TokenSet,
     check_scopes,
@@ -15,8 +17,11 @@ from desktop_app.connectors.auth import (
 )
 from desktop_app.connectors.books import BooksClient, books_family
 from desktop_app.connectors.campaigns import CampaignsClient, campaigns_family
+from desktop_app.connectors.errors import Unavailable
 from desktop_app.connectors.http import HttpService, TokenProvider
 from desktop_app.connectors.limiter import Limiter
+
+log = logging.getLogger(__name__)
 
 # Names of a connection's entries in the secret store (the database keeps only the name).
 
@@ -77,11 +82,27 @@ class Connection:
         return build_clients(self.endpoints, org_id, self.tokens, limiter=limiter)
 
 
+# The Sandbox's sign-in needs no person, so a flow Zoho's trouble broke is simply done again.
+SANDBOX_SIGN_IN_ATTEMPTS = 3
+
+
 def connect_sandbox(url: str, *, limiter: Limiter | None = None) -> Connection:
-    """"Connect to sandbox": the real OAuth flow, auto-approved, against the Sandbox at ``url``."""
+    """"Connect to sandbox": the real OAuth flow, auto-approved, against the Sandbox at ``url``.
+
+    Each step retries transient failures; when the code exchange lost its code to a server error
+    (``SignInInterrupted``) or the sign-in server stayed unavailable, the whole flow runs again
+    (a person would be asked to sign in again).
+    """
     endpoints = config.Endpoints.for_server(url)
     oauth = OAuthClient(endpoints.accounts, config.SANDBOX_CLIENT_ID, config.SANDBOX_CLIENT_SECRET)
-    token_set = sign_in_auto_approve(oauth)
+    for attempt in range(SANDBOX_SIGN_IN_ATTEMPTS):
+        try:
+            token_set = sign_in_auto_approve(oauth)
+            break
+        except (SignInInterrupted, Unavailable):
+            if attempt + 1 >= SANDBOX_SIGN_IN_ATTEMPTS:
+                raise
+            log.info("the Sandbox sign-in was interrupted by a server failure; signing in again")
     return _connection(endpoints, oauth, token_set, limiter)
 
 

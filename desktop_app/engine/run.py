@@ -31,20 +31,25 @@ batch boundary.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from desktop_app.connectors.campaigns import SubscribeRefused
 from desktop_app.connectors.errors import (
+    MAX_TRANSIENT_WAIT,
     ApiError,
     AuthExpired,
     DailyCapReached,
     Locked,
     RateLimited,
     ZohoError,
+    is_transient,
 )
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import books_field
@@ -52,7 +57,8 @@ from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
 from desktop_app.engine.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
-from desktop_app.engine.state import RunState, SyncSnapshot
+from desktop_app.engine.state import CARRIED, RunState, SyncSnapshot
+from desktop_app.store.db import DatabaseError, DiskFull
 from desktop_app.store.lock import RunLock
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,12 @@ WATERMARK_OVERLAP = timedelta(minutes=10)
 BATCH_SIZE = 50
 WRITE_WORKERS = 4
 MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read did not return
+
+# Transient failures left after the HTTP layer's own retries (5xx, timeouts, dropped
+# connections, malformed or truncated answers, short 429s; a busy database or a full disk) are
+# tried again by the run this many times, after these pauses (seconds), before the run fails.
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
+CONTINUES = "The next run continues where this one stopped."
 
 # The same unknown Campaigns error code for this many contacts in a row is the account's or the
 # app's problem, not the contacts': the run fails instead of skipping them.
@@ -140,6 +152,8 @@ class SyncRun:
         clock: Callable[[], datetime] = utc_now,
         batch_size: int = BATCH_SIZE,
         workers: int = WRITE_WORKERS,
+        retry_delays: Sequence[float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.state = state
         self.books = books
@@ -153,6 +167,10 @@ class SyncRun:
         self.batch_size = batch_size
         self.workers = workers
         self.counts = RunCounts()
+        self.retry_delays = tuple(RETRY_DELAYS if retry_delays is None else retry_delays)
+        self._sleep = sleep  # None: a pause that a cancel cuts short
+        self.carried: set[str] = set()  # adds a closed stale run had in flight (they count added)
+        self._calls_mark = (0, 0)  # API calls already committed to the run row
         self._pool: ThreadPoolExecutor | None = None
         self.members: set[str] | None = None
         self.opt_in_mode = "unknown"
@@ -196,7 +214,8 @@ class SyncRun:
             self.kind = run.kind
             self.counts = run.counts
             self.checkpoint = dict(run.checkpoint or {})
-            calls_before = self._calls()
+            self.carried = set(self.checkpoint.get(CARRIED) or ())
+            self._calls_mark = self._calls()
             decision = None
             try:
                 status = self._work(snap)
@@ -211,16 +230,23 @@ class SyncRun:
             except AuthExpired:
                 status, error, resume_at = RunStatus.FAILED, RECONNECT_MESSAGE, None
             except ZohoError as exc:
-                status, error, resume_at = RunStatus.FAILED, exc.message, None
+                status, resume_at = RunStatus.FAILED, None
+                error = f"{exc.message} {CONTINUES}" if is_transient(exc) else exc.message
+            except DatabaseError as exc:  # a full disk, a read-only file… after the run's own retries
+                status, error, resume_at = RunStatus.FAILED, f"{exc} {CONTINUES}", None
+            except OperationalError:
+                log.exception("sync run %s: the database stayed busy", self.run_id)
+                status, resume_at = RunStatus.FAILED, None
+                error = f"The app's database stayed busy (another program is using it). {CONTINUES}"
             except Exception as exc:  # a bug must still leave a failed run, not a "running" ghost
                 log.exception("sync run %s crashed", self.run_id)
                 status = RunStatus.FAILED
                 error = f"Unexpected error ({type(exc).__name__}); details are in the log file."
                 resume_at = None
-            books_calls, campaigns_calls = self._calls_since(calls_before)
-            self.state.finish_run(self.run_id, status=status, counts=self.counts, error=error,
-                                  resume_at=resume_at, now=self.clock(), snap=snap,
-                                  calls_books=books_calls, calls_campaigns=campaigns_calls)
+            books_calls, campaigns_calls = self._calls_delta()
+            self._store(self.state.finish_run, self.run_id, status=status, counts=self.counts, error=error,
+                        resume_at=resume_at, now=self.clock(), snap=snap, calls_books=books_calls,
+                        calls_campaigns=campaigns_calls, trigger=self.trigger)
             self._report(Phase.FINISHING, self.counts.total, self.counts.total, status)
             return RunOutcome(self.run_id, status, self.kind, self.counts, error, resume_at, decision)
 
@@ -230,17 +256,17 @@ class SyncRun:
         if self.opt_in_mode == "unknown" and self.state.awaiting_count(snap.sync_id):
             return RunStatus.NEEDS_DECISION  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
-        self._ensure_new_fields(snap)
-        suppressed = self._suppressed(snap)
-        self.members = self._members(snap) if self.kind == RunKind.FULL else None
+        self._again(self._ensure_new_fields, snap)
+        suppressed = self._again(self._suppressed, snap)
+        self.members = self._again(self._members, snap) if self.kind == RunKind.FULL else None
         if self.checkpoint.get("stage", "read") == "read":
             if self._read(snap):
                 return RunStatus.CANCELLED
             if self.kind == RunKind.FULL:
                 self._reconcile_missing(snap)
             self.checkpoint = {"stage": "write", "after": ""}
-            self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts,
-                                       estimated_total=self.state.staged_count(self.run_id))
+            self._store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
+                        estimated_total=self.state.staged_count(self.run_id), calls=self._calls_delta())
         return self._write(snap, suppressed) or RunStatus.COMPLETED
 
     def _ensure_new_fields(self, snap: SyncSnapshot) -> None:
@@ -277,7 +303,24 @@ class SyncRun:
         return {k for k in (identity(e) for e in self.campaigns.subscribers(snap.list_key, "active")) if k}
 
     def _read(self, snap: SyncSnapshot) -> bool:
-        """Stage Books customers page by page. Returns True when cancelled."""
+        """Stage Books customers page by page. Returns True when cancelled.
+
+        A page read that still fails transiently after the HTTP retries is read again from the
+        checkpoint, a few rounds (counted afresh once a page gets through), before the run fails.
+        """
+        rounds, last_page = 0, None
+        while True:
+            try:
+                return self._read_pages(snap)
+            except ZohoError as exc:
+                page = self.checkpoint.get("page")
+                if page != last_page:
+                    rounds, last_page = 0, page
+                if not self._wait_round(rounds, exc):
+                    raise
+                rounds += 1
+
+    def _read_pages(self, snap: SyncSnapshot) -> bool:
         since = None if self.kind == RunKind.FULL else snap.watermark
         start_page = int(self.checkpoint.get("page", 0)) + 1
         needs_detail = any(_books_field(r.books_key).needs_detail for r in snap.rows)
@@ -289,12 +332,13 @@ class SyncRun:
             if needs_detail:
                 customers, bad = self._details(customers)
                 malformed += bad
-            self.state.stage(self.run_id, customers)
+            self._store(self.state.stage, self.run_id, customers)
             # Unreadable records are staged too, to be counted and reported as skipped, never lost.
-            self.state.stage_unreadable(self.run_id, malformed, page.page)
+            self._store(self.state.stage_unreadable, self.run_id, malformed, page.page)
             staged += len(customers) + len(malformed)
             self.checkpoint = {"stage": "read", "page": page.page}
-            self.state.save_checkpoint(self.run_id, self.checkpoint, self.counts)
+            self._store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
+                        calls=self._calls_delta())
             self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
             if self._should_stop(snap):
                 return True
@@ -307,7 +351,7 @@ class SyncRun:
         found, bad = [], []
         for c in customers:
             try:
-                found.append(self.books.customer_detail(c.contact_id))
+                found.append(self._again(self.books.customer_detail, c.contact_id))
             except ApiError as exc:
                 if str(exc.code) not in ("1003", "5"):  # not "does not exist": a real failure
                     raise
@@ -329,22 +373,28 @@ class SyncRun:
             self.state.forget_missing(snap.sync_id, self.run_id)
             return
         found, bad = self._details([_Ref(cid) for cid in missing])
-        self.state.stage(self.run_id, found)
-        self.state.stage_unreadable(self.run_id, bad, 0)
+        self._store(self.state.stage, self.run_id, found)
+        self._store(self.state.stage_unreadable, self.run_id, bad, 0)
         self.state.forget_missing(snap.sync_id, self.run_id)
 
     def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> RunStatus | None:
         """Plan and send staged customers in batches.
 
         Returns "cancelled", "needs_decision" (the list sends confirmation emails), or None when done.
+
+        A batch the run gives up on (after its retries) records what was answered; the checkpoint
+        keeps the batch's place, the contacts already recorded (``done``) and the adds still in
+        flight (``pending``), so the next attempt sends only the rest and counts each once.
         """
         total = self.state.staged_count(self.run_id)
         after = str(self.checkpoint.get("after", ""))
         pending: dict[str, str] = dict(self.checkpoint.get("pending", {}))
+        done: set[str] = set(self.checkpoint.get("done", ()))
         while True:
-            batch = self.state.staged_batch(self.run_id, after, self.batch_size)
-            if not batch:
+            rows = self.state.staged_batch(self.run_id, after, self.batch_size)
+            if not rows:
                 return None
+            batch = [b for b in rows if b.contact_id not in done]
             keys = {b.email_key for b in batch if b.email_key}
             owners = self.state.email_owners(snap.sync_id, self.run_id, self.kind, keys)
             links = self.state.links(snap.sync_id, [b.contact_id for b in batch])
@@ -361,8 +411,8 @@ class SyncRun:
             # add, so its own earlier write (the address is in the list now) still counts as "added".
             resumed = {cid for cid, a in pending.items() if a == "add"}
             intents = {p.contact_id: "add" for p in plans if p.action is Action.ADD}
-            cp = {"stage": "write", "after": after, "pending": intents}
-            self.state.save_checkpoint(self.run_id, cp, self.counts)
+            cp = {"stage": "write", "after": after, "pending": intents, **({"done": sorted(done)} if done else {})}
+            self._store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
             results, probe_stopped = self._send_batch(snap, [p for p in plans
                                                              if p.action in (Action.ADD, Action.UPDATE)])
             if probe_stopped:
@@ -372,17 +422,21 @@ class SyncRun:
             batch_counts = RunCounts()
             link_rows, skipped_rows = [], []
             fatal: ZohoError | None = None
+            unanswered: list[Planned] = []
             confirmations = 0
             streak = self._streak
             for plan in plans:
                 outcome = results.get(plan.contact_id)
                 if isinstance(outcome, ZohoError) and not isinstance(outcome, ApiError):
-                    if fatal is None or (isinstance(outcome, AuthExpired) and not isinstance(fatal, AuthExpired)):
+                    if not isinstance(fatal, SystemicRefusal) and (fatal is None or (
+                            isinstance(outcome, AuthExpired) and not isinstance(fatal, AuthExpired))):
                         fatal = outcome
+                    unanswered.append(plan)
                     continue
                 if plan.contact_id in results:  # sent: does it continue a run of one unknown code?
                     streak = _next_streak(streak, plan.contact_id, outcome)
-                    if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK and fatal is None:
+                    if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK and not isinstance(
+                            fatal, SystemicRefusal):
                         fatal = self._systemic(streak)
                 kind, reason, detail, status = self._resolve(plan, outcome, resumed)
                 setattr(batch_counts, kind, getattr(batch_counts, kind) + 1)
@@ -390,14 +444,22 @@ class SyncRun:
                 if kind == "skipped":
                     skipped_rows.append((plan, reason, detail))
                 link_rows.append((plan, kind, status))
-            if fatal is not None:
-                # Nothing of this batch is recorded: the intents saved above stay in the checkpoint,
-                # so a resumed (deferred) run replays the batch once and counts it once; a new run
-                # after a failure finds Campaigns' answers and the state table.
+            if isinstance(fatal, SystemicRefusal):
+                # Nothing of this batch is recorded (the streak's contacts are not skipped): the
+                # intents saved above stay in the checkpoint, so the next attempt replays the batch
+                # once and counts it once.
                 raise fatal
             self._streak = None if streak is None else (streak[0], streak[1],
                                                          [(cid, True) for cid, _ in streak[2]])
             self.counts = self.counts + batch_counts
+            if fatal is not None:
+                # What was answered is recorded; the unanswered stay in flight for the next attempt.
+                left = {p.contact_id: "add" for p in unanswered if p.action is Action.ADD}
+                recorded = done | {p.contact_id for p, _, _ in link_rows}
+                cp = {"stage": "write", "after": after, "pending": left, "done": sorted(recorded)}
+                self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+                            self.counts, cp, now=self.clock(), calls=self._calls_delta())
+                raise fatal
             decide = confirmations > 0 and self.opt_in_mode != "double_accepted"
             if decide and self.opt_in_mode == "direct":
                 # The list started sending confirmation emails since it was found direct: ask again.
@@ -405,16 +467,16 @@ class SyncRun:
                 self.opt_in_mode = "unknown"
             if decide:
                 # Only what was sent is recorded; the run ends here and the user decides.
-                self.state.commit_batch(self.run_id, snap.sync_id, link_rows, skipped_rows, self.counts,
-                                        None, now=self.clock())
+                self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+                            self.counts, None, now=self.clock(), calls=self._calls_delta())
                 return RunStatus.NEEDS_DECISION
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
                 raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
-            after = batch[-1].sort_key
-            pending = {}
+            after = rows[-1].sort_key
+            pending, done = {}, set()
             self.checkpoint = {"stage": "write", "after": after}
-            self.state.commit_batch(self.run_id, snap.sync_id, link_rows, skipped_rows, self.counts,
-                                    self.checkpoint, now=self.clock())
+            self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+                        self.counts, self.checkpoint, now=self.clock(), calls=self._calls_delta())
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} of {total:,} customers")
             if self._should_stop(snap):
@@ -426,7 +488,7 @@ class SyncRun:
         While the list's opt-in mode is unknown, adds of addresses not known to be in the list go
         out one at a time until one answers: a plain success makes the list "direct" (persisted;
         the rest go parallel); a confirmation email, a connection-level error or a run of one
-        unknown code stops the batch there.
+        unknown code stops the batch there. Transient failures are sent again (``_send_patiently``).
         """
         results: dict = {}
         rest = list(plans)
@@ -434,7 +496,8 @@ class SyncRun:
             streak = self._streak
             for probe in [p for p in plans if self._proves_opt_in(p)]:
                 rest.remove(probe)
-                cid, outcome = self._send_one(snap, probe)
+                cid = probe.contact_id
+                outcome = self._send_patiently(snap, [probe])[cid]
                 results[cid] = outcome
                 if isinstance(outcome, ZohoError):
                     if not isinstance(outcome, ApiError):
@@ -449,8 +512,22 @@ class SyncRun:
                 self.opt_in_mode = "direct"
                 break
             # Left: updates, and adds of addresses already in the list (they prove nothing).
-        results.update(self._send(snap, rest))
+        results.update(self._send_patiently(snap, rest))
         return results, False
+
+    def _send_patiently(self, snap: SyncSnapshot, plans: list[Planned]) -> dict:
+        """Send these writes; those that failed transiently (after the HTTP layer's retries) are
+        sent again — only they, the others keep their answers — after growing pauses."""
+        results = self._send(snap, plans)
+        for attempt in range(len(self.retry_delays)):
+            failed = [p for p in plans if is_transient(results.get(p.contact_id))]
+            if not failed:
+                break
+            if not self._wait_round(attempt, *(results[p.contact_id] for p in failed)):
+                break
+            log.info("sync run %s: sending %d contacts again after transient failures", self.run_id, len(failed))
+            results.update(self._send(snap, failed))
+        return results
 
     def _proves_opt_in(self, plan: Planned) -> bool:
         """An add of an address not known to be in the list: its answer tells whether the list confirms."""
@@ -503,8 +580,8 @@ class SyncRun:
             return "awaiting", None, None, AWAITING
         if plan.action is Action.UPDATE:
             return "updated", None, None, "active"
-        if plan.contact_id in resumed:
-            return "added", None, None, "active"  # our own write before a kill put it in the list
+        if plan.contact_id in resumed or plan.contact_id in self.carried:
+            return "added", None, None, "active"  # our own write before a kill or failure put it there
         if self.members is not None and (plan.email_key or "") in self.members:
             return "updated", None, None, "active"  # already in the list when this full run began
         return "added", None, None, "active"
@@ -523,15 +600,79 @@ class SyncRun:
     def _calls(self) -> tuple[int, int]:
         return (getattr(self.books, "calls_made", 0), getattr(self.campaigns, "calls_made", 0))
 
-    def _calls_since(self, before: tuple[int, int]) -> tuple[int, int]:
-        now = self._calls()
+    def _calls_delta(self) -> tuple[int, int]:
+        """API calls (Books, Campaigns) made since the last commit: each commit adds them to the
+        run row, so a killed process's calls stay in the run's totals (up to its last commit)."""
+        now, before = self._calls(), self._calls_mark
+        self._calls_mark = now
         return now[0] - before[0], now[1] - before[1]
+
+    # ------------------------------------------------------------------ transient failures
+
+    def _wait_round(self, attempt: int, *errors: BaseException) -> bool:
+        """Before retry round ``attempt``: False (give up) when the rounds are spent, a failure is
+        not transient or the run was cancelled; else pause (growing, at least a 429's wait)."""
+        if attempt >= len(self.retry_delays) or not errors or not all(is_transient(e) for e in errors):
+            return False
+        delay = self.retry_delays[attempt]
+        now = datetime.now(UTC)
+        for error in errors:
+            if isinstance(error, RateLimited):
+                delay = max(delay, min(MAX_TRANSIENT_WAIT, (error.retry_at - now).total_seconds()))
+        log.info("sync run %s: %s; trying again in %.1fs (round %d)", getattr(self, "run_id", "?"),
+                 type(errors[0]).__name__, delay, attempt + 1)
+        return self._pause(delay)
+
+    def _pause(self, seconds: float) -> bool:
+        """Sleep; a cancel cuts it short. False when cancelled."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+            return not self.cancel.cancelled
+        deadline = time.monotonic() + seconds
+        while not self.cancel.cancelled:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(0.2, left))
+        return not self.cancel.cancelled
+
+    def _again(self, fn, *args, **kwargs):
+        """A call to Zoho outside the batches, tried again on transient failures (a few rounds)."""
+        attempt = 0
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except ZohoError as exc:
+                if not self._wait_round(attempt, exc):
+                    raise
+                attempt += 1
+
+    def _store(self, fn, *args, **kwargs):
+        """A write to the app's database, tried again while it is busy or the disk is full."""
+        attempt = 0
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except (DiskFull, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not _busy(exc):
+                    raise
+                if attempt >= len(self.retry_delays):
+                    raise
+                log.warning("sync run %s: the database write failed (%s); trying again",
+                            getattr(self, "run_id", "?"), type(exc).__name__)
+                (self._sleep or time.sleep)(self.retry_delays[attempt])  # what was done must be saved
+                attempt += 1
 
     def _report(self, phase: str, done: int, total: int | None, message: str) -> None:
         try:
             self.progress(Progress(self.run_id, phase, done, total, self.counts, message))
         except Exception:  # a broken listener must not break the run
             log.exception("progress listener failed")
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _books_field(key: str):

@@ -152,12 +152,26 @@ class RunState:
 
     def resume_or_start(self, snap: SyncSnapshot, *, trigger: RunTrigger, force_full: bool, now: datetime,
                         full_every: timedelta) -> RunHandle:
+        """Continue the sync's unfinished run, else start one: the one place a run is (re)opened.
+
+        Unfinished: a run still marked running (its process died), a deferred one, or the newest
+        run when it failed (it kept its checkpoint and staging). It is continued from its
+        checkpoint unless the sync's list or mapping changed since it began: then it is closed
+        (its staging dropped) and a fresh run starts, remembering which adds it had in flight.
+        """
         with self.db.session() as s:
-            run = s.scalars(
-                select(Run).where(Run.sync_id == snap.sync_id, Run.status.in_((RunStatus.RUNNING, RunStatus.DEFERRED)))
-                .order_by(Run.id.desc())
-            ).first()
+            run = self._unfinished(s, snap.sync_id)
+            carried: list[str] = []
+            if run is not None and _outdated(run, snap):
+                carried = self._abandon(s, run, snap, now)
+                run = None
             if run is not None:
+                if run.status == RunStatus.FAILED:
+                    # The history keeps the failure in a note; the row now says why it runs again.
+                    _add_notes(run, [_interruption_note(run, now)])
+                    run.finished_at = None
+                    run.error_message = None
+                    run.trigger = trigger
                 run.status = RunStatus.RUNNING
                 run.resume_at = None
                 run.phase = "resumed"
@@ -166,8 +180,41 @@ class RunState:
                         or now - snap.last_full_at >= full_every)
                 run = repo.start_run(s, s.get(Sync, snap.sync_id), kind=RunKind.FULL if full else RunKind.INCREMENTAL,
                                      trigger=trigger, now=now)
-                run.checkpoint = {"stage": "read", "page": 0}
+                run.checkpoint = {"stage": "read", "page": 0, ORIGIN: _origin(snap),
+                                  **({CARRIED: carried} if carried else {})}
             return RunHandle(run.id, RunKind(run.kind), _counts(run), dict(run.checkpoint or {}))
+
+    @staticmethod
+    def _unfinished(s, sync_id: int) -> Run | None:
+        run = s.scalars(
+            select(Run).where(Run.sync_id == sync_id, Run.status.in_((RunStatus.RUNNING, RunStatus.DEFERRED)))
+            .order_by(Run.id.desc())
+        ).first()
+        if run is not None:
+            return run
+        latest = repo.latest_run(s, sync_id)
+        if latest is not None and latest.status == RunStatus.FAILED and (latest.checkpoint or {}).get("stage"):
+            return latest
+        return None
+
+    @staticmethod
+    def _abandon(s, run: Run, snap: SyncSnapshot, now: datetime) -> list[str]:
+        """Close an unfinished run the sync's changed list or mapping made stale. Returns the adds
+        it had in flight (for the same list: their addresses count added, not updated, next time)."""
+        checkpoint = dict(run.checkpoint or {})
+        same_list = (checkpoint.get(ORIGIN) or {}).get("list_key") == snap.list_key
+        in_flight = [cid for cid, a in (checkpoint.get("pending") or {}).items() if a == "add"] if same_list else []
+        in_flight += list(checkpoint.get(CARRIED) or []) if same_list else []
+        s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run.id))
+        _add_notes(run, ["Not continued: the sync's list or field mapping changed, so a new run started."])
+        if run.status == RunStatus.FAILED:
+            kept = {k: checkpoint[k] for k in (repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT) if k in checkpoint}
+            run.checkpoint = kept or None
+        else:  # running (its process died) or deferred: it ends here, without a failure
+            repo.finish_run(s, run, status=RunStatus.CANCELLED, now=now,
+                            error_message=run.error_message or "Not continued: the sync's list or field "
+                            "mapping changed.")
+        return sorted(set(in_flight))
 
     def deferred_until(self, sync_id: int) -> tuple[int, datetime, RunCounts, RunKind] | None:
         """The deferred run of this sync and when it may continue, if any."""
@@ -179,25 +226,28 @@ class RunState:
             return run.id, run.resume_at, _counts(run), RunKind(run.kind)
 
     def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
-                        estimated_total: int | None = None) -> None:
+                        estimated_total: int | None = None, *, calls: tuple[int, int] = (0, 0)) -> None:
+        """Where the run is, its counters and the API calls it made since the last commit."""
         with self.db.session() as s:
             run = s.get(Run, run_id)
-            run.checkpoint = checkpoint
+            run.checkpoint = _with_kept(run.checkpoint, checkpoint)
             _put_counts(run, counts)
+            _add_calls(run, calls)
             run.phase = checkpoint.get("stage")
             if estimated_total is not None:
                 run.estimated_total = estimated_total
 
     def finish_run(self, run_id: int, *, status: RunStatus, counts: RunCounts, error: str | None,
                    resume_at: datetime | None, now: datetime, snap: SyncSnapshot,
-                   calls_books: int, calls_campaigns: int) -> None:
+                   calls_books: int, calls_campaigns: int, trigger: RunTrigger | None = None) -> None:
+        """End this attempt of the run. ``calls_*``: API calls since the last commit. ``trigger``:
+        what started this attempt (a re-opened run keeps the trigger it began with)."""
         with self.db.session() as s:
             run = s.get(Run, run_id)
             sync = s.get(Sync, snap.sync_id)
             _put_counts(run, counts)
             repo.finish_run(s, run, status=status, now=now, error_message=error, resume_at=resume_at)
-            run.calls_books = (run.calls_books or 0) + calls_books
-            run.calls_campaigns = (run.calls_campaigns or 0) + calls_campaigns
+            _add_calls(run, (calls_books, calls_campaigns))
             if status == RunStatus.COMPLETED:
                 newest = s.scalar(select(func.max(StagedCustomer.last_modified))
                                   .where(StagedCustomer.run_id == run_id))
@@ -210,7 +260,7 @@ class RunState:
                         # A mapping edited during this run still needs its own full run.
                         if sync.mapping_version == snap.mapping_version:
                             sync.needs_full = False
-            if status != RunStatus.DEFERRED:
+            if status not in (RunStatus.DEFERRED, RunStatus.FAILED):  # those continue from their staging
                 s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
             failures = repo.failure_streak(s, snap.sync_id)[0] if status == RunStatus.FAILED else 0
             if sync is not None:
@@ -220,8 +270,9 @@ class RunState:
                                     else _next_run(sync.schedule_spec, now, failures))
             # One notification per failure streak: each retry of the same trouble would only
             # bury the first, which says why. A run the user started always reports.
-            if failures <= 1 or run.trigger != RunTrigger.SCHEDULED:
-                repo.add_notification(s, _notification(run, sync))
+            trigger = trigger or RunTrigger(run.trigger)
+            if failures <= 1 or trigger != RunTrigger.SCHEDULED:
+                repo.add_notification(s, _notification(run, sync, trigger))
 
     # ------------------------------------------------------------------ staging
 
@@ -315,7 +366,7 @@ class RunState:
 
     def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
                      skipped_rows: Sequence[tuple[Planned, object, str | None]], counts: RunCounts,
-                     checkpoint: dict | None, *, now: datetime) -> None:
+                     checkpoint: dict | None, *, now: datetime, calls: tuple[int, int] = (0, 0)) -> None:
         """State rows, skipped rows, counters and checkpoint of one batch, in one transaction.
 
         ``link_rows`` are (plan, count bucket, campaigns status); a contact "awaiting" its
@@ -345,8 +396,9 @@ class RunState:
                                      run_id=run_id, now=now)
             run = s.get(Run, run_id)
             _put_counts(run, counts)
+            _add_calls(run, calls)
             if checkpoint is not None:
-                run.checkpoint = checkpoint
+                run.checkpoint = _with_kept(run.checkpoint, checkpoint)
             changed = [f"{p.name or p.contact_id} changed email from {p.old_address} to {p.address}; "
                        "the old address stays in Zoho Campaigns." for p, _ in sent if p.old_address]
             if changed:
@@ -385,6 +437,46 @@ class RunState:
 
 
 MAX_NOTES = 200
+# Checkpoint keys about the run itself (not where it is): kept by every checkpoint save.
+ORIGIN = "origin"  # the list and mapping version the run began with
+CARRIED = "carried"  # adds a closed, stale run had in flight (their addresses count added)
+_KEPT = (ORIGIN, CARRIED, repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT)
+
+
+def _with_kept(current: dict | None, checkpoint: dict) -> dict:
+    kept = {k: v for k, v in (current or {}).items() if k in _KEPT}
+    return {**kept, **checkpoint}
+
+
+def _add_calls(run: Run, calls: tuple[int, int]) -> None:
+    books, campaigns = calls
+    if books:
+        run.calls_books = (run.calls_books or 0) + books
+    if campaigns:
+        run.calls_campaigns = (run.calls_campaigns or 0) + campaigns
+
+
+def _origin(snap: SyncSnapshot) -> dict:
+    return {"list_key": snap.list_key, "mapping_version": snap.mapping_version}
+
+
+def _outdated(run: Run, snap: SyncSnapshot) -> bool:
+    """Did the sync's list or mapping change since this run began? (Unknown for older runs: no.)"""
+    origin = (run.checkpoint or {}).get(ORIGIN)
+    if not isinstance(origin, dict):
+        return False
+    return origin.get("list_key") != snap.list_key or origin.get("mapping_version") != snap.mapping_version
+
+
+def _interruption_note(run: Run, now: datetime) -> str:
+    zone = local_zone()
+    stopped = (run.finished_at or now).astimezone(zone)
+    again = now.astimezone(zone)
+    when = stopped.strftime("%H:%M") if stopped.date() == again.date() else stopped.strftime("%Y-%m-%d %H:%M")
+    sentence = (run.error_message or "the run failed").rstrip()
+    if not sentence.endswith((".", "!", "?")):
+        sentence += "."
+    return f"Interrupted at {when}: {sentence[:-1]}; continued at {again.strftime('%H:%M')}."
 
 
 def _add_notes(run: Run, notes: list[str]) -> None:
@@ -422,7 +514,7 @@ def _next_run(spec: str, now: datetime, failures: int = 0) -> datetime | None:
         return None
 
 
-def _notification(run: Run, sync: Sync | None) -> Notification:
+def _notification(run: Run, sync: Sync | None, trigger: RunTrigger | None = None) -> Notification:
     titles = {
         RunStatus.COMPLETED: ("info", "Sync completed"),
         RunStatus.FAILED: ("error", "Sync failed"),
@@ -436,7 +528,7 @@ def _notification(run: Run, sync: Sync | None) -> Notification:
             f"{run.unchanged:,} unchanged, {run.skipped:,} skipped{awaiting}.")
     if run.error_message:
         body = f"{run.error_message} {body}"
-    if run.status == RunStatus.FAILED and run.trigger == RunTrigger.SCHEDULED and sync is not None \
+    if run.status == RunStatus.FAILED and (trigger or run.trigger) == RunTrigger.SCHEDULED and sync is not None \
             and sync.next_run_at is not None:
         when = sync.next_run_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
         body += (f" The app tries again at {when}, then less often while it keeps failing; "

@@ -290,20 +290,42 @@ def save_checkpoint(s: Session, run: Run, checkpoint: dict | None, **progress: A
     return run
 
 
+# Checkpoint keys that count a run's failed attempts (a failed run is re-opened by the next run,
+# so one row can stand for several failures): the scheduler's backoff is derived from them.
+FAILED_ATTEMPTS = "failed_attempts"
+FIRST_FAILED_AT = "first_failed_at"
+
+
+def failed_attempts(run: Run) -> int:
+    """How many attempts of this run ended failed (a failed row without the key: one)."""
+    counted = int((run.checkpoint or {}).get(FAILED_ATTEMPTS, 0) or 0)
+    return max(1, counted) if run.status == RunStatus.FAILED else counted
+
+
 def finish_run(s: Session, run: Run, *, status: RunStatus, now: datetime | None = None,
                error_code: str | None = None, error_message: str | None = None,
                watermark_end: datetime | None = None, resume_at: datetime | None = None) -> Run:
-    """Close a run. A deferred run keeps its checkpoint (it resumes at ``resume_at``)."""
+    """Close a run. A deferred run keeps its checkpoint (it resumes at ``resume_at``); so does a
+    failed one (the next run continues it), counting its failed attempts in the checkpoint. Any
+    other end drops the checkpoint but keeps the count of failed attempts (a completed run ends
+    the failure streak and keeps nothing)."""
     _check(status, RUN_FINAL_STATUSES, "final run status")
+    stamp = _now(now)
+    previous = dict(run.checkpoint or {})
+    attempts = int(previous.get(FAILED_ATTEMPTS, 0) or 0)
     run.status = status
-    run.finished_at = _now(now)
+    run.finished_at = stamp
     run.error_code, run.error_message = error_code, error_message
     run.resume_at = resume_at if status == RunStatus.DEFERRED else None
     run.phase = None
     if watermark_end is not None:
         run.watermark_end = watermark_end
-    if status != RunStatus.DEFERRED:
-        run.checkpoint = None
+    if status == RunStatus.FAILED:
+        run.checkpoint = {**previous, FAILED_ATTEMPTS: attempts + 1,
+                          FIRST_FAILED_AT: previous.get(FIRST_FAILED_AT) or stamp.isoformat()}
+    elif status != RunStatus.DEFERRED:
+        kept = {k: previous[k] for k in (FAILED_ATTEMPTS, FIRST_FAILED_AT) if k in previous}
+        run.checkpoint = kept if attempts and status != RunStatus.COMPLETED else None
     s.flush()
     return run
 
@@ -315,20 +337,29 @@ def interrupted_run(s: Session, sync_id: int) -> Run | None:
 
 
 def failure_streak(s: Session, sync_id: int, *, look_back: int = 64) -> tuple[int, datetime | None]:
-    """Failed runs since the sync's last completed run, and when the first of them ended.
+    """Failed attempts since the sync's last completed run, and when the first of them ended.
 
-    The scheduler's backoff is derived from this history, so a restart does not forget it.
+    The scheduler's backoff is derived from this history, so a restart does not forget it. A
+    failed run that the next run re-opened counts each failed attempt (``failed_attempts``).
     Cancelled, deferred and undecided runs neither count nor end the streak: they prove nothing.
     """
     failures, first_failed_at = 0, None
-    for status, finished_at in s.execute(select(Run.status, Run.finished_at).where(Run.sync_id == sync_id)
-                                         .order_by(Run.id.desc()).limit(look_back)):
-        if status == RunStatus.COMPLETED:
+    for run in s.scalars(select(Run).where(Run.sync_id == sync_id).order_by(Run.id.desc()).limit(look_back)):
+        if run.status == RunStatus.COMPLETED:
             break
-        if status == RunStatus.FAILED:
-            failures += 1
-            first_failed_at = finished_at
+        attempts = failed_attempts(run)  # a re-opened failed run counts each of its failures
+        if attempts:
+            failures += attempts
+            first_failed_at = _when((run.checkpoint or {}).get(FIRST_FAILED_AT)) or run.finished_at
     return failures, first_failed_at
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return found.replace(tzinfo=UTC) if found is not None and found.tzinfo is None else found
 
 
 def add_skipped(s: Session, run_id: int, rows: Iterable[Mapping[str, Any]], *,

@@ -52,6 +52,8 @@ def test_banner_reconnect_keeps_the_sync_and_history(session, sandbox, run_in):
 
         done = await c.run_now()
         assert done.status == "completed"
-        assert [r.status for r in c.runs] == ["completed", "failed", "completed"]
+        # The failed run is continued, not replaced: one row, completed, saying it was interrupted.
+        assert [r.status for r in c.runs] == ["completed", "completed"]
+        assert any(n.startswith("Interrupted at") for n in c.runs[0].notes)
 
     run_in(flow)

@@ -132,7 +132,9 @@ def test_revoked_sign_in_pauses_schedule_and_connect_again_keeps_everything(app_
     assert run_cli("sync", "run") == 0
     capsys.readouterr()
     runs = history(capsys)
-    assert [r["status"] for r in runs] == ["completed", "failed", "completed"]
+    # The failed run is continued (not a new row): it completes and says it was interrupted.
+    assert [r["status"] for r in runs] == ["completed", "completed"]
+    assert any(n.startswith("Interrupted at") and "continued at" in n for n in runs[0]["notes"])
 
     # Now the sign-in works again: a second connect is refused (R4), with a sentence.
     assert run_cli("connect", "sandbox") == 2

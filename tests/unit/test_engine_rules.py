@@ -17,14 +17,22 @@ from sqlalchemy import func, select
 
 from desktop_app.connectors.books import CustomerPage, customer_from_record
 from desktop_app.connectors.campaigns import SubscribeRefused
-from desktop_app.connectors.errors import ApiError, AuthExpired, Locked
+from desktop_app.connectors.errors import ApiError, AuthExpired, Locked, Unavailable
 from desktop_app.domain.mapping import default_mapping
 from desktop_app.domain.skips import SkipReason
 from desktop_app.engine.run import SyncRun, double_opt_in_message
 from desktop_app.engine.state import RunState
 from desktop_app.store import repo
 from desktop_app.store.db import Database
-from desktop_app.store.models import Connection, ContactLink, Run, SkippedRecord, SuppressedAddress, Sync
+from desktop_app.store.models import (
+    Connection,
+    ContactLink,
+    Run,
+    SkippedRecord,
+    StagedCustomer,
+    SuppressedAddress,
+    Sync,
+)
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 LIST = "LK"
@@ -40,6 +48,8 @@ class FakeBooks:
     def __init__(self, n: int = 0) -> None:
         self.customers: dict[str, dict] = {}
         self.calls_made = 0
+        self.flaky_pages: dict[int, int] = {}  # page number → how many more reads fail (Unavailable)
+        self.pages_read: list[int] = []
         for i in range(1, n + 1):
             self.add(str(i), f"person{i}@example.com", modified=T0 + timedelta(hours=i))
 
@@ -60,6 +70,10 @@ class FakeBooks:
             if number < start_page:
                 continue
             self.calls_made += 1
+            self.pages_read.append(number)
+            if self.flaky_pages.get(number, 0) > 0:
+                self.flaky_pages[number] -= 1
+                raise Unavailable()
             reached = cutoff is not None and any(c.last_modified_time < cutoff for c in page)
             kept = [c for c in page if cutoff is None or c.last_modified_time >= cutoff]
             more = number < len(pages) and not reached
@@ -102,6 +116,8 @@ class FakeCampaigns:
         self.account_state: dict[str, str] = {}  # address → unsub | bounce | spam | dnm (refused with 2104)
         self.fail: dict[str, Exception] = {}  # address → error raised for it
         self.fail_from: tuple[int, Exception] | None = None  # from the n-th subscribe on, raise this
+        self.flaky: dict[str, int] = {}  # address → how many more sends fail with Unavailable
+        self.applied_flaky: dict[str, int] = {}  # the same, but the write happens before the failure
         self.sent: list[str] = []
         self.spans: list[tuple[float, float]] = []
         self.statuses_read: list[str] = []
@@ -137,6 +153,13 @@ class FakeCampaigns:
                 raise self.fail_from[1]
             if email in self.fail:
                 raise self.fail[email]
+            if self.flaky.get(email, 0) > 0:
+                self.flaky[email] -= 1
+                raise Unavailable()
+            if self.applied_flaky.get(email, 0) > 0:
+                self.applied_flaky[email] -= 1
+                self.members[email] = dict(contactinfo)
+                raise Unavailable()
             state = self.account_state.get(email)
             if state:
                 reason = {"unsub": SkipReason.UNSUBSCRIBED, "bounce": SkipReason.BOUNCED,
@@ -178,9 +201,12 @@ def db(tmp_path):
     database.close()
 
 
-def run(db, tmp_path, books, campaigns, *, clock=None, force_full=False, batch_size=10, workers=4):
+def run(db, tmp_path, books, campaigns, *, clock=None, force_full=False, batch_size=10, workers=4,
+        pauses: list[float] | None = None):
+    """One run; the engine's retry pauses are recorded in ``pauses`` instead of slept."""
     runner = SyncRun(RunState(db), books, campaigns, lock_path=tmp_path / "run.lock", force_full=force_full,
-                     batch_size=batch_size, workers=workers, **({"clock": clock} if clock else {}))
+                     batch_size=batch_size, workers=workers, **({"clock": clock} if clock else {}),
+                     sleep=(pauses if pauses is not None else []).append)
     return runner.execute()
 
 
@@ -318,15 +344,32 @@ def test_a_full_run_counts_addresses_already_in_the_list_as_updated(db, tmp_path
 # ---------------------------------------------------------------------- systemic errors
 
 
-def test_sign_in_expiring_mid_batch_fails_and_records_nothing_of_the_batch(db, tmp_path):
+def test_sign_in_expiring_mid_batch_fails_keeps_what_was_answered_and_the_next_run_continues(db, tmp_path):
     books, campaigns = FakeBooks(30), FakeCampaigns()
     campaigns.fail_from = (15, AuthExpired())
     outcome = run(db, tmp_path, books, campaigns)
     assert outcome.status == "failed" and "reconnect" in outcome.error.lower()
-    assert (outcome.counts.added, outcome.counts.skipped, outcome.counts.total) == (10, 0, 10)
+    # Batch 1 (10) and the 4 of batch 2 answered before the sign-in died are recorded; none skipped.
+    assert (outcome.counts.added, outcome.counts.skipped, outcome.counts.total) == (14, 0, 14)
     assert skipped(db, outcome.run_id) == []
-    with db.read_session() as s:  # the second batch left no state rows
-        assert s.scalar(select(func.count()).select_from(ContactLink)) == 10
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(ContactLink)) == 14
+        row = s.get(Run, outcome.run_id)
+        assert row.status == "failed" and row.checkpoint["stage"] == "write"
+        assert len(row.checkpoint["done"]) == 4 and len(row.checkpoint["pending"]) == 6
+    answered = campaigns.sent[:14]
+
+    # Reconnected: the next run continues the same run; the answered contacts are not sent again.
+    campaigns.fail_from = None
+    again = run(db, tmp_path, books, campaigns)
+    assert (again.run_id, again.status) == (outcome.run_id, "completed")
+    assert (again.counts.added, again.counts.total) == (30, 30)
+    assert all(campaigns.sent.count(email) == 1 for email in answered)
+    assert len(set(campaigns.sent)) == 30
+    with db.read_session() as s:
+        row = s.get(Run, outcome.run_id)
+        assert row.error_message is None and row.checkpoint is None
+        assert any(n.startswith("Interrupted at ") and "; continued at " in n for n in row.notes)
 
 
 def _unknown(code: str = "910") -> ApiError:
@@ -384,7 +427,7 @@ def test_a_lock_defers_and_the_resume_counts_each_customer_once(db, tmp_path):
     now = [datetime.now(UTC)]
     outcome = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
     assert outcome.status == "deferred" and outcome.resume_at == until
-    assert (outcome.counts.total, outcome.counts.skipped) == (10, 0)
+    assert (outcome.counts.total, outcome.counts.skipped) == (14, 0)  # the answered ones are kept
     # Before the lock ends nothing is sent.
     sent = len(campaigns.sent)
     assert run(db, tmp_path, books, campaigns, clock=lambda: now[0]).status == "deferred"
@@ -438,3 +481,104 @@ def test_do_not_mail_and_spam_refusals_are_remembered_per_address(db, tmp_path):
     assert "fresh2@example.com" in campaigns.sent[before:]
     reasons = {r.books_contact_id: r.reason_code for r in skipped(db, moved.run_id)}
     assert reasons == {"50": "do_not_mail", "51": "spam_complaint"}
+
+
+# ---------------------------------------------------------------------- transient failures, resume
+
+
+def _run_row(db, run_id: int) -> Run:
+    with db.read_session() as s:
+        return s.get(Run, run_id)
+
+
+def test_transient_write_failures_are_sent_again_in_the_same_run(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    campaigns.flaky = {"person3@example.com": 2, "person17@example.com": 1}
+    campaigns.applied_flaky = {"person25@example.com": 1}  # written, then the answer failed
+    pauses: list[float] = []
+    outcome = run(db, tmp_path, books, campaigns, pauses=pauses)
+    assert outcome.status == "completed" and outcome.counts.added == 30 and outcome.counts.updated == 0
+    # Only the contacts whose send failed went again; growing pauses between the rounds.
+    assert campaigns.sent.count("person3@example.com") == 3
+    assert campaigns.sent.count("person17@example.com") == 2
+    assert campaigns.sent.count("person25@example.com") == 2
+    assert len(campaigns.sent) == 30 + 2 + 1 + 1
+    assert pauses and pauses[:2] == [2.0, 10.0]
+
+
+def test_a_books_page_failing_transiently_is_read_again_from_the_checkpoint(db, tmp_path):
+    books, campaigns = FakeBooks(450), FakeCampaigns()  # three pages
+    books.flaky_pages = {2: 2}
+    outcome = run(db, tmp_path, books, campaigns, batch_size=50)
+    assert outcome.status == "completed" and outcome.counts.added == 450
+    assert books.pages_read == [1, 2, 2, 2, 3]  # page 1 was not read again
+
+
+def test_a_run_that_gives_up_fails_keeps_its_place_and_the_next_run_continues_it(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    # person15 fails on the first send and all four retry rounds: the run gives up in batch 2,
+    # after the other nine contacts of the batch were answered. Its first failed send was applied.
+    campaigns.applied_flaky = {"person15@example.com": 1}
+    campaigns.flaky = {"person15@example.com": 4}
+    pauses: list[float] = []
+    first = run(db, tmp_path, books, campaigns, pauses=pauses)
+    assert first.status == "failed"
+    assert first.error == "Zoho did not answer properly; try again later. The next run continues where this one stopped."
+    assert len(pauses) == 4
+    assert (first.counts.added, first.counts.total) == (19, 19)
+    row = _run_row(db, first.run_id)
+    assert row.checkpoint["pending"] == {"15": "add"} and row.checkpoint["failed_attempts"] == 1
+    assert (row.calls_books, row.calls_campaigns) == (books.calls_made, campaigns.calls_made)
+    with db.read_session() as s:
+        assert repo.failure_streak(s, 1)[0] == 1
+    sent_before = len(campaigns.sent)
+
+    # The next run (a full run would now find person15 in the list) continues the same row: only
+    # person15 and the third batch are sent, and person15 counts added, once.
+    second = run(db, tmp_path, books, campaigns, pauses=pauses)
+    assert (second.run_id, second.status) == (first.run_id, "completed")
+    assert (second.counts.added, second.counts.updated, second.counts.total) == (30, 0, 30)
+    assert campaigns.sent[sent_before:].count("person15@example.com") == 1
+    assert len(campaigns.sent) - sent_before == 11
+    row = _run_row(db, first.run_id)
+    assert (row.calls_books, row.calls_campaigns) == (books.calls_made, campaigns.calls_made)
+    assert row.checkpoint is None and row.error_message is None
+    note = next(n for n in row.notes if n.startswith("Interrupted at "))
+    assert "Zoho did not answer properly" in note and "; continued at " in note
+    with db.read_session() as s:
+        assert repo.failure_streak(s, 1)[0] == 0
+        assert s.scalar(select(func.count()).select_from(Run)) == 1
+
+
+def test_failing_again_after_resuming_counts_each_attempt_for_the_backoff(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    campaigns.fail_from = (1, Unavailable())
+    for attempt in (1, 2, 3):
+        outcome = run(db, tmp_path, books, campaigns)
+        assert outcome.status == "failed"
+        with db.read_session() as s:
+            assert repo.failure_streak(s, 1)[0] == attempt
+            assert s.scalar(select(func.count()).select_from(Run)) == 1
+    notes = _run_row(db, outcome.run_id).notes
+    assert sum(n.startswith("Interrupted at ") for n in notes) == 2
+
+
+def test_a_changed_mapping_starts_afresh_and_the_adds_in_flight_still_count_added(db, tmp_path):
+    books, campaigns = FakeBooks(30), FakeCampaigns()
+    campaigns.applied_flaky = {"person15@example.com": 1}
+    campaigns.flaky = {"person15@example.com": 4}
+    first = run(db, tmp_path, books, campaigns)
+    assert first.status == "failed" and first.counts.added == 19
+    with db.session() as s:  # the user edits the mapping (the service bumps the version)
+        sync = repo.get_sync(s)
+        sync.mapping_version += 1
+        sync.needs_full = True
+    second = run(db, tmp_path, books, campaigns, force_full=True)
+    assert second.run_id != first.run_id and second.status == "completed"
+    # person15 is in the list now (its failed send was applied), yet it is this sync's own add.
+    assert second.counts.added == 11 and second.counts.unchanged == 19
+    old = _run_row(db, first.run_id)
+    assert old.status == "failed" and "stage" not in (old.checkpoint or {})
+    assert any("Not continued" in n for n in old.notes)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(StagedCustomer)) == 0
