@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -124,7 +122,7 @@ def test_thirty_percent_server_errors_connect_and_one_run_completes(sandbox_temp
         admin.faults("5xx", rate=0.3)  # every service: accounts (sign-in), Books, Campaigns
         _connect_and_create(capsys)
         code = run_cli("sync", "run")
-        out, err = capsys.readouterr()
+        _out, err = capsys.readouterr()
         assert code == 0, err
         injected = admin.stats().get("faults_injected") or {}
         admin.clear_faults()

@@ -523,7 +523,8 @@ def test_a_run_that_gives_up_fails_keeps_its_place_and_the_next_run_continues_it
     pauses: list[float] = []
     first = run(db, tmp_path, books, campaigns, pauses=pauses)
     assert first.status == "failed"
-    assert first.error == "Zoho did not answer properly; try again later. The next run continues where this one stopped."
+    assert first.error == ("Zoho did not answer properly; try again later. "
+                           "The next run continues where this one stopped.")
     assert len(pauses) == 4
     assert (first.counts.added, first.counts.total) == (19, 19)
     row = _run_row(db, first.run_id)
