@@ -436,6 +436,11 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     try:
         outcome = svc.run_sync(trigger=trigger, force_full=force_full, progress=line, cancel=cancel)
+    except ServiceError as exc:
+        if exc.title == "Reconnect to Zoho":  # R42: no run was started, nothing was added to history
+            print(f"{exc.message}\n{_reconnect_hint(svc)}", file=sys.stderr)
+            return exc.exit_code
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -25,7 +25,7 @@ from pathlib import Path
 from desktop_app import config
 from desktop_app.connectors import auth, session
 from desktop_app.connectors.errors import AuthExpired, ZohoError
-from desktop_app.connectors.limiter import Limiter, restore_usage, save_usage
+from desktop_app.connectors.limiter import Limiter, restore_usage
 from desktop_app.connectors.secrets import SecretStore
 from desktop_app.connectors.session import build_clients
 from desktop_app.domain import mapping as dmapping
@@ -216,6 +216,7 @@ class AppService:
         self._pending: _PendingSignIn | None = None
         self._clients = None  # (books, campaigns, limiter) for the current connection
         self._limiter = limiter  # tests and benchmarks inject one; else chosen per connection
+        self._ledgers: dict[float, object] = {}  # the usage ledger per limiter scale (store/usage.py)
         self._books_fields: list | None = None
         self._consent: ConsentView | None = None
 
@@ -239,6 +240,9 @@ class AppService:
             if self._sandbox is not None:
                 self._sandbox.stop()
                 self._sandbox = None
+            for ledger in self._ledgers.values():
+                ledger.close()
+            self._ledgers.clear()
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -275,7 +279,22 @@ class AppService:
             enabled, scale = parse_limits_mode(str(mode))
         except Exception:  # an old Sandbox without the field: assume ours
             enabled, scale = parse_limits_mode(SANDBOX_LIMITS)
-        return Limiter(scale=scale, enabled=enabled)
+        return self._shared(Limiter(scale=scale, enabled=enabled))
+
+    def _shared(self, limiter: Limiter) -> Limiter:
+        """A limiter of ours recording every call in the database's usage ledger (shared by every
+        process of the app), after taking in the usage file of an older version once."""
+        from desktop_app.store.usage import SqlUsageLedger
+
+        if self.db.read_only:
+            return limiter  # nothing can run on a read-only database; views need no ledger
+        with self._lock:
+            ledger = self._ledgers.get(limiter.scale)
+            if ledger is None:
+                ledger = self._ledgers[limiter.scale] = SqlUsageLedger(self.db.path, scale=limiter.scale)
+        limiter.attach(ledger)
+        restore_usage(limiter, self._usage_path)  # a damaged file: a warning, usage unknown
+        return limiter
 
     def _endpoints(self, kind: str, dc: str | None) -> config.Endpoints:
         if kind == "sandbox":
@@ -379,7 +398,7 @@ class AppService:
         if not tokens.refresh_token:
             raise ServiceError("Zoho did not hand out a refresh token; sign in again and approve offline "
                                "access.", title="Sign-in incomplete")
-        limiter = self._limiter or Limiter()
+        limiter = self._limiter or self._shared(Limiter())
         signed_in = session.connect_with_tokens(endpoints, oauth, tokens, limiter=limiter)
         return self._after_sign_in("zoho", dc.upper(), signed_in, client_secret, limiter)
 
@@ -476,6 +495,7 @@ class AppService:
         with self.db.session() as s:
             conn = repo.get_connection(s)
             secret_key = conn.secret_key
+            replaced = self.secrets.get(secret_key)
             self.secrets.set(secret_key, signed_in.refresh_token)
             self.secrets.delete(session.access_token_name(secret_key))
             if signed_in.tokens.token_set is not None:
@@ -491,10 +511,31 @@ class AppService:
             s.flush()
             info = _connection_info(conn)
         log.info("R42: reconnected organization %s", info.org_id)
+        if replaced and replaced != signed_in.refresh_token:
+            self._revoke_replaced(signed_in.oauth, replaced)
         self._pending = None
         self._clients = None
         self._consent = None
         return info
+
+    def _revoke_replaced(self, oauth: auth.OAuthClient, token: str) -> None:
+        """Revoke the sign-in a reconnect replaced: Zoho keeps at most 20 refresh tokens per client
+        and user and deletes the oldest beyond that, so every stale one left alive brings the
+        death of a live one (this app's on another machine, or another tool's) closer. When the
+        revoke fails, a notification says so (best effort: the reconnect itself is done)."""
+        try:
+            oauth.patiently(lambda: oauth.revoke(token))
+        except ZohoError as exc:
+            log.warning("revoking the replaced sign-in failed: %s", type(exc).__name__)
+            with self.db.session() as s:
+                sync = repo.get_sync(s)
+                repo.add_notification(s, models.Notification(
+                    sync_id=sync.id if sync else None, level="warning", title="Old sign-in still active",
+                    body=("The sign-in this reconnect replaced could not be revoked "
+                          f"({exc.message}). Zoho keeps at most 20 sign-ins per API client and deletes "
+                          "the oldest beyond that, so a forgotten one can end a sign-in you still use: "
+                          "revoke it at accounts.zoho.com → Security → Connected Apps."),
+                    created_at=_now(), read=False))
 
     def _cache_access(self, secret_key: str, tokens) -> None:
         """Keep the access token (a secret: keyring/0600 file only) so each CLI call needs no refresh."""
@@ -526,11 +567,10 @@ class AppService:
             initial = self._cached_access(conn.secret_key, refresh)
             secret_key = conn.secret_key
             limiter = self._limiter or (self._sandbox_limiter(endpoints.accounts) if conn.kind == "sandbox"
-                                        else Limiter())
-            # One limiter for API calls and token refreshes, so both survive the process (usage file).
+                                        else self._shared(Limiter()))
+            # One limiter for API calls and token refreshes, both recorded in the shared ledger.
             manager = auth.TokenManager(oauth, refresh, initial=initial, limiter=limiter,
                                         on_refresh=lambda fresh: self._cache_access(secret_key, fresh))
-            restore_usage(limiter, self._usage_path)  # a damaged file: a warning, usage unknown
             books, campaigns = build_clients(endpoints, conn.org_id, manager, limiter=limiter)
             if self._limiter is None:  # an injected limiter (tests, benchmarks) keeps its own plan
                 limiter.set_books_plan(self._books_plan(conn, books))
@@ -549,15 +589,10 @@ class AppService:
                 stored.books_plan = plan
         return plan
 
-    # API calls still inside their windows, kept between processes (see Limiter.snapshot).
+    # Where older versions kept API usage (now in the database's ledger); taken in once.
     @property
     def _usage_path(self) -> Path:
         return self.paths.data_dir / "api-usage.json"
-
-    def _save_usage(self) -> None:
-        if self._clients is None:
-            return
-        save_usage(self._clients[2], self._usage_path)  # atomic, 0600; a full disk is only logged
 
     def _cached_access(self, secret_key: str, refresh_token: str):
         raw = self.secrets.get(session.access_token_name(secret_key))
@@ -779,23 +814,17 @@ class AppService:
     def run_sync(self, *, trigger: RunTrigger = RunTrigger.MANUAL, force_full: bool = False,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: CancelToken | None = None) -> RunOutcome:
+        if self.needs_reconnect():
+            # R42: a run now would only fail and add a failed row; ask Zoho once whether the sign-in
+            # works again (revoked by mistake and restored, a passing refusal).
+            if self._sign_in_is_dead():
+                raise ServiceError(RECONNECT_MESSAGE, title="Reconnect to Zoho", exit_code=1)
+            self._clear_reconnect_needed()
         books, campaigns = self.clients()
-        listener = progress or (lambda p: None)
-        last_save = [time.monotonic()]
-
-        def on_progress(p: Progress) -> None:
-            if time.monotonic() - last_save[0] > 5:  # a killed process leaves recent usage behind
-                last_save[0] = time.monotonic()
-                self._save_usage()
-            listener(p)
-
         runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,
-                         trigger=trigger, force_full=force_full, progress=on_progress, cancel=cancel,
-                         clock=self.clock)
-        try:
-            outcome = runner.execute()
-        finally:
-            self._save_usage()
+                         trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
+                         cancel=cancel, clock=self.clock)
+        outcome = runner.execute()  # every API call is in the usage ledger before it is sent
         if outcome.status == RunStatus.FAILED and outcome.error == RECONNECT_MESSAGE:
             self.mark_reconnect_needed(outcome.run_id)  # R42: scheduled runs pause until a reconnect
         elif outcome.status == RunStatus.COMPLETED:

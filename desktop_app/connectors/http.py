@@ -1,6 +1,6 @@
 """The one HTTP layer: a requests.Session per service, limiter, retries, token refresh, errors.
 
-Every call: limiter window → concurrency slot → request with timeouts → ``errors.classify``.
+Every call: concurrency slot → limiter window (the call is recorded) → request with timeouts → ``errors.classify``.
 Transient failures (connection errors, timeouts, 5xx, 429, malformed bodies) are retried with
 exponential backoff and full jitter, honouring ``Retry-After`` — reads always, writes only when
 the caller says the write is idempotent. An invalid-token answer refreshes the access token once
@@ -103,6 +103,9 @@ class HttpService:
               headers) -> tuple[ZohoError | None, dict | None, bool, bool, float | None]:
         """One attempt → (error, body, invalid_token, retryable, retry_after)."""
         with self.limiter.slot(family):
+            # Recorded (shared usage) just before it is sent, inside the slot: the calls in flight
+            # stay within what the budget keeps back.
+            self.limiter.acquire(family, self.limit_key)
             with self._count_lock:
                 self._calls[family] += 1
             try:
@@ -132,7 +135,6 @@ class HttpService:
         failed_token: str | None = None
         attempt = 0
         while True:
-            self.limiter.acquire(family, self.limit_key)
             sent_headers = dict(headers or {})
             token = None
             if self.tokens is not None:

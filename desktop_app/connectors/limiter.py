@@ -1,39 +1,88 @@
-"""One client-side rate limiter for every Zoho endpoint family (SPEC R23).
+"""One client-side rate limiter for every Zoho endpoint family (SPEC R23; issue 10 item 2).
 
-Sliding windows built from ``domain.limits.LIMITS``, each allowing ``SAFETY_MARGIN`` of the
-documented calls, so the server's own window (fixed or sliding, measured a little later than we
-measure) is never exceeded and a Campaigns lockout never happens in normal operation. Windows of
-a day or more are never slept through: the caller gets ``DailyCapReached`` and defers the run.
-Shared by all threads; ``slot`` bounds how many calls of a family are in flight.
+Budget: each documented window allows ``documented − calls in flight − RESERVE`` calls
+(``allowed_calls``), not a percentage: the client records a call just before it is sent, so the
+server can see at most the calls then in flight on top of what the client counted (its window
+may be fixed or sliding, measured a little later than ours). ``slot`` bounds the calls in
+flight of each family to the number the budget assumes.
+
+Shared: with a ``UsageLedger`` (``attach``; the app's is ``store.usage.SqlUsageLedger``) every
+call is recorded there *before* it is sent, in one transaction with the check of what every
+other process recorded, so a kill -9, a SIGTERM or a second process (the window and ``sync
+run``) can never push Zoho over a window. Zoho's locks are shared the same way.
+
+Paced: calls of a family with a large window are spaced evenly over its shortest window (GCRA,
+a burst of at most the calls in flight) instead of a burst of the whole window, then a wait.
+Windows of a day or more are never slept through: the caller gets ``DailyCapReached``.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
-import logging
 import math
 import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from desktop_app import config
 from desktop_app.connectors.errors import DailyCapReached, Locked
-from desktop_app.domain.limits import DAY, DEFAULT_BOOKS_PLAN, LIMITS, Limit, books_daily_limit
+from desktop_app.domain.limits import (
+    DAY,
+    DEFAULT_BOOKS_PLAN,
+    LIMITS,
+    UNKNOWN_FAMILY,
+    Limit,
+    Use,
+    books_daily_limit,
+)
 
-# The one safety margin: we allow ourselves 90 % of each documented window.
-SAFETY_MARGIN = 0.9
+# Kept back from every window on top of the calls in flight.
+RESERVE = 1
+# The most calls of a family in flight at once (recorded, not yet received by Zoho); ``slot``
+# enforces it, so a call over it waits for a slot instead of risking the window. The engine writes
+# with 4 threads (engine.run.WRITE_WORKERS; a test keeps them equal) and reads Books one page at
+# a time (plus one call the window may make meanwhile); everything else goes one at a time.
+DEFAULT_IN_FLIGHT = 1
+IN_FLIGHT = {"campaigns.listsubscribe": 4, "books": 2}
+# Calls recorded by other processes count this much later than their wall-clock stamp says.
+CLOCK_SKEW = 0.005
+# Windows of fewer calls than this are not paced (a burst of ten token requests is no burst).
+PACE_FROM = 50
 
 
-def allowed_calls(documented: int) -> int:
-    """Calls we allow ourselves in a window Zoho documents as ``documented``."""
-    return max(1, math.floor(documented * SAFETY_MARGIN))
+def in_flight(family: str) -> int:
+    return IN_FLIGHT.get(family, DEFAULT_IN_FLIGHT)
+
+
+def allowed_calls(documented: int, family: str = "") -> int:
+    """Calls we allow ourselves in a window Zoho documents as ``documented`` (for ``family``)."""
+    return max(1, documented - in_flight(family) - RESERVE)
+
+
+class UsageLedger(Protocol):
+    """API usage shared by every process of the app (``store.usage.SqlUsageLedger``)."""
+
+    def reserve(self, family: str, key: str,
+                admit: Callable[[Sequence[Use], Mapping[str, float]], tuple[float, float]]) -> float:
+        """In one transaction with every other process: ``admit(news, locks)`` gets the uses the
+        others recorded since this ledger last looked and the locks held (family → epoch until)
+        and answers (seconds to wait, epoch now); when the wait is 0 one call of (family, key) is
+        recorded at that time. Returns the wait."""
+
+    def hold(self, family: str, until: float) -> None:
+        """Zoho locked ``family`` until ``until`` (epoch seconds): every process refuses it."""
+
+    def record(self, uses: Iterable[Use]) -> int:
+        """Add uses known from elsewhere (the legacy usage file, an unknown-usage marker)."""
 
 
 @dataclass
@@ -44,6 +93,13 @@ class _Window:
     stamps: deque
 
 
+@dataclass
+class _Pace:
+    interval: float  # seconds between calls at the budget's rate (GCRA's T)
+    tolerance: float  # how far ahead of the schedule a call may go (GCRA's tau)
+    tat: float = -math.inf  # theoretical arrival time of the next call
+
+
 class Limiter:
     """``acquire(family, key)`` blocks until all of the family's windows allow one more call."""
 
@@ -51,7 +107,8 @@ class Limiter:
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  books_plan: str = DEFAULT_BOOKS_PLAN,
-                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 ledger: UsageLedger | None = None) -> None:
         if scale <= 0:
             raise ValueError("The limiter scale must be greater than 0.")
         self.scale = scale
@@ -61,6 +118,7 @@ class Limiter:
         self._wall = wall
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], list[_Window]] = {}
+        self._paces: dict[tuple[str, str], _Pace | None] = {}
         self._semaphores: dict[str, threading.BoundedSemaphore] = {}
         self._calls: Counter[str] = Counter()
         self._waited: Counter[str] = Counter()
@@ -68,6 +126,12 @@ class Limiter:
         self._locked: dict[str, tuple[float, datetime]] = {}  # family → (clock until, wall until)
         self._unknown_at: float | None = None  # clock time since when earlier usage is unknown
         self.books_plan = books_plan
+        self.ledger = ledger
+
+    def attach(self, ledger: UsageLedger) -> Limiter:
+        """Share usage with every other process through ``ledger`` (before the first call)."""
+        self.ledger = ledger
+        return self
 
     # ------------------------------------------------------------------ configuration
 
@@ -101,7 +165,7 @@ class Limiter:
         out = []
         for limit in self.limits_of(family):
             for w in limit.scaled(self.scale).windows:
-                window = _Window(allowed_calls(w.calls), w.seconds, daily=w.seconds * self.scale >= DAY,
+                window = _Window(allowed_calls(w.calls, family), w.seconds, daily=w.seconds * self.scale >= DAY,
                                  stamps=deque())
                 if self._unknown_at is not None and not window.daily:
                     # Unknown earlier usage: assume the window was filled then, so it is waited out.
@@ -109,105 +173,137 @@ class Limiter:
                 out.append(window)
         return out
 
+    def _windows_of(self, family: str, key: str) -> list[_Window]:
+        windows = self._windows.get((family, key))
+        if windows is None:
+            windows = self._windows[(family, key)] = self._build(family)
+        return windows
+
+    def _pace_of(self, family: str, key: str, windows: list[_Window]) -> _Pace | None:
+        if (family, key) not in self._paces:
+            short = [w for w in windows if not w.daily and w.capacity >= PACE_FROM]
+            if short:
+                w = min(short, key=lambda w: w.seconds)
+                interval = w.seconds / w.capacity
+                self._paces[(family, key)] = _Pace(interval, interval * in_flight(family))
+            else:
+                self._paces[(family, key)] = None
+        return self._paces[(family, key)]
+
     # ------------------------------------------------------------------ acquiring
 
     def try_acquire(self, family: str, key: str = "") -> float:
         """Take a call if every window allows it (→ 0.0), else the seconds to wait (nothing taken).
 
-        Raises DailyCapReached when a day-long window is full.
+        With a ledger the call is recorded there before this returns 0. Raises DailyCapReached
+        when a day-long window is full, Locked while Zoho locks the family.
         """
         with self._lock:
-            held = self._locked.get(family)
-            if held is not None:
-                if self._clock() < held[0]:
-                    # Zoho locked this family: calling again could only extend the lock.
-                    raise Locked(family, held[1])
-                del self._locked[family]
+            self._check_held(family, self._clock())
         if not self.enabled:
             with self._lock:
                 self._calls[family] += 1
             return 0.0
         with self._lock:
-            windows = self._windows.get((family, key))
-            if windows is None:
-                windows = self._windows[(family, key)] = self._build(family)
-            now = self._clock()
-            wait = 0.0
+            if self.ledger is None:
+                return self._admit(family, key, (), {})[0]
+            return self.ledger.reserve(family, key, lambda news, locks: self._admit(family, key, news, locks))
+
+    def _check_held(self, family: str, now: float) -> None:
+        held = self._locked.get(family)
+        if held is not None:
+            if now < held[0]:
+                # Zoho locked this family: calling again could only extend the lock.
+                raise Locked(family, held[1])
+            del self._locked[family]
+
+    def _admit(self, family: str, key: str, news: Sequence[Use],
+               locks: Mapping[str, float]) -> tuple[float, float]:
+        """(seconds to wait, wall now); takes the call when the wait is 0. Under ``_lock``."""
+        now, wall = self._clock(), self._wall().timestamp()
+        self._absorb(news, locks, now, wall)
+        self._check_held(family, now)
+        windows = self._windows_of(family, key)
+        wait = 0.0
+        for w in windows:
+            while w.stamps and w.stamps[0] <= now - w.seconds:
+                w.stamps.popleft()
+            if len(w.stamps) >= w.capacity:
+                until = w.stamps[0] + w.seconds - now
+                if w.daily:
+                    raise DailyCapReached(self._wall() + timedelta(seconds=until))
+                wait = max(wait, until)
+        pace = self._pace_of(family, key, windows)
+        if pace is not None:
+            wait = max(wait, pace.tat - pace.tolerance - now)
+        if wait > 0:
+            return wait, wall
+        for w in windows:
+            w.stamps.append(now)
+        if pace is not None:
+            pace.tat = max(pace.tat, now) + pace.interval
+        self._calls[family] += 1
+        return 0.0, wall
+
+    def _absorb(self, news: Iterable[Use], locks: Mapping[str, float], now: float, wall: float) -> None:
+        """Take in what other processes recorded (``news``) and the locks they saw. Under ``_lock``."""
+        for use in news:
+            age = wall - use.at
+            if use.family == UNKNOWN_FAMILY:
+                self._fill_unknown(now - max(0.0, age))
+                continue
+            if use.family not in self._limits or age < 0:
+                continue
+            for w in self._windows_of(use.family, use.key):
+                if age < w.seconds:
+                    # Another process's clock pair (wall, monotonic) is read a little apart from
+                    # ours: its calls count a hair later, so a window edge is never shared.
+                    stamp = now - age + CLOCK_SKEW
+                    if not w.stamps or w.stamps[-1] <= stamp:
+                        w.stamps.extend([stamp] * use.calls)
+                    else:
+                        for _ in range(use.calls):
+                            bisect.insort(w.stamps, stamp)
+        for family, until in locks.items():
+            left = float(until) - wall
+            if left > 0:
+                self._locked[family] = (now + left, datetime.fromtimestamp(float(until), UTC))
+
+    def _fill_unknown(self, at: float) -> None:
+        self._unknown_at = at if self._unknown_at is None else max(self._unknown_at, at)
+        for windows in self._windows.values():
             for w in windows:
-                while w.stamps and w.stamps[0] <= now - w.seconds:
-                    w.stamps.popleft()
-                if len(w.stamps) >= w.capacity:
-                    until = w.stamps[0] + w.seconds - now
-                    if w.daily:
-                        raise DailyCapReached(self._wall() + timedelta(seconds=until))
-                    wait = max(wait, until)
-            if wait > 0:
-                return wait
-            for w in windows:
-                w.stamps.append(now)
-            self._calls[family] += 1
-            return 0.0
+                if not w.daily:
+                    w.stamps = deque(sorted([*w.stamps, *[at] * w.capacity]))
 
     # ------------------------------------------------------------------ across processes
-
-    def snapshot(self) -> dict:
-        """The calls still inside their windows (and Zoho's locks), in wall-clock seconds.
-
-        The run lock keeps runs one at a time, but a run killed and restarted, or two runs within
-        the hour, must still respect the hourly and daily windows the first one used: the service
-        saves this next to the database and ``restore``s it into the next process's limiter.
-        """
-        with self._lock:
-            now, wall = self._clock(), self._wall().timestamp()
-            families = {}
-            for (family, key), windows in self._windows.items():
-                longest = max(windows, key=lambda w: w.seconds)
-                buckets = Counter(round(wall - (now - t), 1) for t in longest.stamps)
-                if buckets:
-                    families.setdefault(family, {})[key] = sorted(buckets.items())
-            locks = {f: until.timestamp() for f, (c, until) in self._locked.items() if c > now}
-            return {"scale": self.scale, "saved_at": wall, "calls": families, "locks": locks}
 
     def assume_unknown_usage(self, since: datetime | None = None) -> None:
         """Earlier usage cannot be known (a damaged usage file): treat every window as full at
         ``since`` (default now), so each is waited out once instead of risking Zoho's lock.
 
-        Day-long windows are not filled (that would stop the app for a day on a guess).
+        Day-long windows are not filled (that would stop the app for a day on a guess). With a
+        ledger every process is told.
         """
         with self._lock:
             now, wall = self._clock(), self._wall()
             at = now - max(0.0, (wall - since).total_seconds()) if since is not None else now
-            self._unknown_at = at
-            for windows in self._windows.values():
-                for w in windows:
-                    if not w.daily:
-                        w.stamps = deque(sorted([*w.stamps, *[at] * w.capacity]))
+            self._fill_unknown(at)
+            stamp = (since or wall).timestamp()
+        if self.ledger is not None:
+            self.ledger.record([Use(UNKNOWN_FAMILY, "", stamp, 0)])
 
     def restore(self, data: dict) -> None:
-        """Load a ``snapshot`` of an earlier process (ignored when taken at another scale)."""
-        if not isinstance(data, dict) or data.get("scale") != self.scale:
-            return
+        """Load usage saved by an older version of the app (``api-usage.json``; ignored when taken
+        at another scale). With a ledger it goes there, for every process to see."""
+        uses, locks = usage_of_snapshot(data, self.scale)
         with self._lock:
             now, wall = self._clock(), self._wall().timestamp()
-            for family, keys in (data.get("calls") or {}).items():
-                if family not in self._limits and family != "books":
-                    continue
-                for key, buckets in keys.items():
-                    windows = self._windows.get((family, key)) or self._build(family)
-                    for stamp, count in buckets:
-                        age = wall - float(stamp)
-                        if age < 0:
-                            continue
-                        for w in windows:
-                            if age < w.seconds:
-                                w.stamps.extend([now - age] * int(count))
-                    for w in windows:
-                        w.stamps = deque(sorted(w.stamps))
-                    self._windows[(family, key)] = windows
-            for family, until in (data.get("locks") or {}).items():
-                left = float(until) - wall
-                if left > 0:
-                    self._locked[family] = (now + left, datetime.fromtimestamp(float(until), UTC))
+            self._absorb(uses, locks, now, wall)
+        if self.ledger is not None:
+            self.ledger.record(uses)
+            for family, until in locks.items():
+                self.ledger.hold(family, until)
 
     def acquire(self, family: str, key: str = "") -> None:
         """Block until one call of ``family`` (for ``key``, e.g. the organization) is allowed."""
@@ -225,19 +321,24 @@ class Limiter:
         seconds = max(0.0, (until - self._wall()).total_seconds())
         with self._lock:
             self._locked[family] = (self._clock() + seconds, until)
+        if self.ledger is not None:
+            self.ledger.hold(family, until.timestamp())
 
     @contextmanager
     def slot(self, family: str) -> Iterator[None]:
-        """Bounded concurrency: at most the family's ``concurrency`` calls in flight."""
+        """Bounded concurrency: at most the calls in flight the budget assumes (``in_flight``), and
+        never more than Zoho's documented ``concurrency``. Take it *before* ``acquire``, so a call
+        recorded is a call about to be sent."""
         base = self._limits.get(family)
-        if not self.enabled or base is None or not base.concurrency:
+        if not self.enabled or base is None:
             with nullcontext():
                 yield
             return
         with self._lock:
             sem = self._semaphores.get(family)
             if sem is None:
-                sem = self._semaphores[family] = threading.BoundedSemaphore(base.concurrency)
+                size = min(in_flight(family), base.concurrency or in_flight(family))
+                sem = self._semaphores[family] = threading.BoundedSemaphore(size)
         with sem:
             yield
 
@@ -252,15 +353,30 @@ class Limiter:
             return dict(self._waited)
 
 
-# ---------------------------------------------------------------------- the usage file
+# ---------------------------------------------------------------------- the legacy usage file
+
+
+def usage_of_snapshot(data: dict, scale: float) -> tuple[list[Use], dict[str, float]]:
+    """The uses and locks of an ``api-usage.json`` written by an older version (nothing when it
+    was taken at another scale). Raises ValueError/TypeError/KeyError when it is malformed."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    if data.get("scale") != scale:
+        return [], {}
+    uses = [Use(str(family), str(key), float(stamp), int(count))
+            for family, keys in (data.get("calls") or {}).items()
+            for key, buckets in keys.items() for stamp, count in buckets]
+    locks = {str(f): float(until) for f, until in (data.get("locks") or {}).items()}
+    return uses, locks
 
 
 def restore_usage(limiter: Limiter, path: Path) -> bool:
-    """Load the usage file (``Limiter.snapshot`` of earlier processes) into ``limiter``.
+    """Take in the usage file an older version of the app kept (``api-usage.json``), once.
 
-    Missing: nothing was used. Unreadable or malformed: a warning naming the file, the damaged
-    file is kept as ``<name>.damaged`` (never overwritten blind) and the usage counts as unknown,
-    so the limiter waits out one window from the file's last change. Returns False then.
+    Missing: nothing to take. Read: its calls go to the limiter (and its ledger, for every
+    process), then the file is removed. Unreadable or malformed: a warning naming the file, the
+    damaged file is kept as ``<name>.damaged`` (never overwritten blind) and the usage counts as
+    unknown, so the limiter waits out one window from the file's last change. Returns False then.
     """
     path = Path(path)
     try:
@@ -272,10 +388,7 @@ def restore_usage(limiter: Limiter, path: Path) -> bool:
         _unknown_usage(limiter, path, f"could not be read ({exc.strerror or exc})", None)
         return False
     try:
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        limiter.restore(data)
+        limiter.restore(json.loads(raw.decode("utf-8")))
     except (ValueError, TypeError, KeyError, AttributeError):
         _unknown_usage(limiter, path, "is damaged (not the JSON the app writes)", mtime)
         with contextlib.suppress(OSError):
@@ -283,6 +396,9 @@ def restore_usage(limiter: Limiter, path: Path) -> bool:
             os.replace(path, keep)
             config.private_file(keep)
         return False
+    if limiter.ledger is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()  # the ledger holds it now
     return True
 
 
@@ -290,11 +406,3 @@ def _unknown_usage(limiter: Limiter, path: Path, what: str, since: datetime | No
     config.warn_user(f"The API usage file {path} {what}; the calls made before are unknown, so the app waits out "
                      "one rate-limit window before calling Zoho at full pace.", once_key=str(path))
     limiter.assume_unknown_usage(since)
-
-
-def save_usage(limiter: Limiter, path: Path) -> None:
-    """Write the limiter's snapshot atomically (0600). A full disk is logged, never raised."""
-    try:
-        config.write_private(Path(path), json.dumps(limiter.snapshot()))
-    except OSError as exc:  # a full disk must not fail the run; the limiter still works in memory
-        logging.getLogger(__name__).warning("could not save API usage to %s: %s", path, exc)

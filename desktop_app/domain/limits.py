@@ -129,3 +129,22 @@ def parse_limits_mode(text: str) -> tuple[bool, float]:
         if k > 0:
             return True, k
     raise ValueError(f"limits must be 'on', 'off' or 'scale=K' with K > 0, got {text!r}")
+
+
+# ---------------------------------------------------------------------- recorded usage
+
+
+@dataclass(frozen=True)
+class Use:
+    """Calls of an endpoint family (for ``key``, e.g. an organization) recorded at ``at``
+    (wall clock, epoch seconds) in the shared usage ledger (store/usage.py)."""
+
+    family: str
+    key: str
+    at: float
+    calls: int = 1
+
+
+# A Use of this family says: the calls made before ``at`` are unknown (a damaged usage file), so
+# every window shorter than a day counts as full at ``at`` and is waited out once.
+UNKNOWN_FAMILY = "*"

@@ -139,7 +139,11 @@ def _check_sqlite_file(path: Path) -> None:
                                   "belongs to another program. " + restore_advice(path))
 
 
-def _make_engine(path: Path, *, read_only: bool = False) -> Engine:
+def make_engine(path: Path, *, read_only: bool = False, synchronous: str = "FULL") -> Engine:
+    """An engine on the app's file. ``synchronous``: FULL (a commit survives a power cut, R24) for
+    the app's own sessions; the usage ledger uses NORMAL (survives the process, no fsync per call)."""
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     if read_only:
         url = f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
     else:
@@ -155,7 +159,7 @@ def _make_engine(path: Path, *, read_only: bool = False) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # FULL: a commit survives a power cut too (R24); one fsync per batch is cheap.
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -196,7 +200,7 @@ class Database:
         except OSError as exc:
             raise classify(exc, path) or DatabaseError(
                 f"The database {path} could not be created ({exc.strerror or exc}).") from exc
-        engine = _make_engine(path)
+        engine = make_engine(path)
         try:
             migrate(engine, path)
         except DatabaseError:
@@ -216,7 +220,7 @@ class Database:
     @classmethod
     def _open_read_only(cls, path: Path) -> Database:
         """Open for reading only: ``status``, ``history`` and the window's views keep working."""
-        engine = _make_engine(path, read_only=True)
+        engine = make_engine(path, read_only=True)
         try:
             cfg = alembic_config()
             head = ScriptDirectory.from_config(cfg).get_current_head()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desktop_app.domain.run import FINAL_STATUSES, RunKind, RunStatus, RunTrigger
@@ -227,3 +227,28 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     read: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiUse(Base):
+    """One call to Zoho (or an imported bucket of calls), recorded before it was sent (store/usage.py)."""
+
+    __tablename__ = "api_use"
+    __table_args__ = (Index("ix_api_use_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    family: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64), server_default="")
+    scale: Mapped[float] = mapped_column(Float, server_default="1")
+    at: Mapped[float] = mapped_column(Float)  # wall clock, epoch seconds
+    calls: Mapped[int] = mapped_column(Integer, server_default="1")
+    owner: Mapped[str] = mapped_column(String(40), server_default="")
+
+
+class ApiLock(Base):
+    """A Zoho lock of an endpoint family, seen by any process, until ``until`` (epoch seconds)."""
+
+    __tablename__ = "api_lock"
+
+    family: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scale: Mapped[float] = mapped_column(Float, primary_key=True)
+    until: Mapped[float] = mapped_column(Float)

@@ -20,6 +20,7 @@ import time
 import pytest
 import requests
 
+from desktop_app import config
 from desktop_app.service import AppService
 from tests.integration.sync_helpers import connect_and_create, history, list_key, run_cli
 
@@ -119,6 +120,11 @@ def test_revoked_sign_in_pauses_schedule_and_connect_again_keeps_everything(app_
     assert len(history(capsys)) == 2
     with AppService() as svc:
         assert len(svc.notifications()) == 2
+    # A manual run asks Zoho first: still refused, so no run starts and no failed row is added.
+    assert run_cli("sync", "run") == 1
+    err = capsys.readouterr().err
+    assert "reconnect" in err.lower() and "desktop-app connect sandbox" in err
+    assert len(history(capsys)) == 2
 
     # Connect again: the same organization is accepted; the sync, mapping and history stay.
     assert run_cli("connect", "sandbox") == 0
@@ -169,6 +175,23 @@ def test_a_sign_in_revoked_outside_the_app_is_found_by_connect(app_sandbox, admi
     assert run_cli("connect", "sandbox") == 0
     assert "Reconnected" in capsys.readouterr().out
     assert run_cli("sync", "run") == 0
+
+
+def test_a_reconnect_revokes_the_sign_in_it_replaces(app_sandbox, admin, capsys):
+    """Zoho keeps at most 20 refresh tokens per client: the replaced one must not linger."""
+    connect_and_create(capsys, run=False)
+    with AppService() as svc:
+        old = svc.secrets.get(svc._require_connection().secret_key)
+        svc.mark_reconnect_needed()  # Zoho refused the sign-in once (it still works)
+    assert run_cli("connect", "sandbox") == 0
+    assert "Reconnected" in capsys.readouterr().out
+    refused = requests.post(f"{app_sandbox.url}/oauth/v2/token", timeout=30, data={
+        "grant_type": "refresh_token", "client_id": config.SANDBOX_CLIENT_ID,
+        "client_secret": config.SANDBOX_CLIENT_SECRET, "refresh_token": old})
+    assert "error" in refused.json(), refused.text  # the replaced sign-in is dead
+    assert run_cli("sync", "run") == 0  # the new one works
+    with AppService() as svc:
+        assert not [n for n in svc.notifications() if n.title == "Old sign-in still active"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
