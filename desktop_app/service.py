@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from desktop_app import config
 from desktop_app.connectors import auth, session
 from desktop_app.connectors.errors import AuthExpired, ZohoError
@@ -30,6 +32,8 @@ from desktop_app.connectors.secrets import SecretStore
 from desktop_app.connectors.session import build_clients
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.errors import AppError, Described, ErrorKind
+from desktop_app.domain.errors import describe as describe_error
 from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
 from desktop_app.domain.run import RunStatus, RunTrigger
 from desktop_app.domain.schedule import next_run, parse_schedule
@@ -39,17 +43,33 @@ from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.run import RECONNECT_MESSAGE, RunOutcome, SyncRun
 from desktop_app.engine.state import RunState
 from desktop_app.store import models, repo
-from desktop_app.store.db import Database, open_app_database
+from desktop_app.store.db import Database, DatabaseError, open_app_database
+from desktop_app.store.db import classify as classify_db_error
 
 
-class ServiceError(Exception):
-    """A refusal or failure with a sentence a person can act on."""
+class ServiceError(AppError):
+    """A refusal (by default) or a failure of a use case, with a sentence a person can act on."""
 
-    def __init__(self, message: str, *, title: str = "Cannot continue", exit_code: int = 2):
-        super().__init__(message)
-        self.title = title
-        self.message = message
-        self.exit_code = exit_code
+    kind = ErrorKind.REFUSED
+
+
+def describe(exc: BaseException, *, log_hint: str | None = None) -> Described:
+    """The one translator of failures for the CLI and the window: what a person is told.
+
+    Every layer's errors are ``AppError``s (title, message, kind, resume_at); the database
+    driver's own failures get the app's sentences here; anything else is a bug, logged with its
+    traceback and told as "Something unexpected went wrong".
+    """
+    hint = log_hint or f"details are in {config.app_paths().log_file}"
+    if isinstance(exc, OperationalError):
+        log.error("database error: %s", exc)
+        path = config.app_paths().db_path
+        exc = classify_db_error(exc, path) or DatabaseError(
+            f"The app's database {path} is busy or cannot be written (is the disk full?); try again, {hint}.")
+    described = describe_error(exc, log_hint=hint)
+    if described.unexpected:
+        log.error("unexpected error", exc_info=exc)
+    return described
 
 
 @dataclass(frozen=True)
@@ -818,7 +838,7 @@ class AppService:
             # R42: a run now would only fail and add a failed row; ask Zoho once whether the sign-in
             # works again (revoked by mistake and restored, a passing refusal).
             if self._sign_in_is_dead():
-                raise ServiceError(RECONNECT_MESSAGE, title="Reconnect to Zoho", exit_code=1)
+                raise ServiceError(RECONNECT_MESSAGE, title="Reconnect to Zoho", kind=ErrorKind.FAILED)
             self._clear_reconnect_needed()
         books, campaigns = self.clients()
         runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,

@@ -206,10 +206,6 @@ class BooksClient:
                 return
             page += 1
 
-    def iter_customers(self, **kwargs) -> Iterator[BooksCustomer]:
-        for page in self.iter_customer_pages(**kwargs):
-            yield from page.customers
-
     def customer_detail(self, contact_id: str) -> BooksCustomer:
         """One customer with custom fields, contact persons and addresses (costs one call)."""
         body = self.http.get(f"contacts/{contact_id}", self._params())

@@ -41,7 +41,6 @@ from desktop_app.domain.skips import SkipReason
 log = logging.getLogger(__name__)
 
 DEFAULT_SOURCE = "Zoho Books sync (desktop-app)"
-BULK_MAX = 10
 SUBSCRIBERS_RANGE = 1000
 TOPICS_RANGE = 100
 EMAIL_FIELD = CAMPAIGNS_EMAIL
@@ -381,28 +380,3 @@ class CampaignsClient:
             raise
         message = str(body.get("message") or "")
         return SubscribeResult(email, confirmation_sent="confirm" in message.lower())
-
-    def bulk_add(self, list_key: str, emails: Iterable[str]) -> int:
-        """Add emails only (no field data), ≤ 10 per call. Returns the number of calls made."""
-        batch: list[str] = []
-        calls = 0
-        for email in emails:
-            batch.append(email)
-            if len(batch) == BULK_MAX:
-                self._bulk(list_key, batch)
-                calls += 1
-                batch = []
-        if batch:
-            self._bulk(list_key, batch)
-            calls += 1
-        return calls
-
-    def _bulk(self, list_key: str, emails: list[str]) -> None:
-        try:
-            # Adding the same emails twice ends in the same list: safe to retry.
-            self._post("addlistsubscribersinbulk", {"resfmt": "JSON", "listkey": list_key,
-                                                    "emailids": ",".join(emails)}, idempotent=True)
-        except ApiError as exc:
-            if exc.code in PLAN_LIMIT_CODES:
-                raise SubscribeRefused(exc) from None
-            raise

@@ -18,24 +18,16 @@ from typing import TypeVar
 
 import requests
 
+from desktop_app.domain.errors import AppError, ErrorKind
 from desktop_app.domain.limits import LIMITS
 
 T = TypeVar("T")
 
 
-class ZohoError(Exception):
-    """Base of every connector error."""
+class ZohoError(AppError):
+    """Base of every connector error (``domain.errors.AppError``: title, message, kind, resume_at)."""
 
     title = "Zoho error"
-
-    def __init__(self, message: str, *, title: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if title:
-            self.title = title
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class AuthExpired(ZohoError):
@@ -55,39 +47,42 @@ class AuthError(ZohoError):
 
 
 class RateLimited(ZohoError):
-    """Zoho (or our own limiter) asks us to slow down until ``retry_at``."""
+    """Zoho (or our own limiter) asks us to slow down until ``resume_at``."""
 
     title = "Too many requests"
 
+    kind = ErrorKind.DEFERRED
+
     def __init__(self, retry_at: datetime, message: str | None = None, *, transient: bool = True) -> None:
-        self.retry_at = retry_at
         # False: a throttle that waiting a little cannot lift (the sign-in token requests' limit).
         self.transient = transient
         super().__init__(message or f"Zoho asked us to slow down; try again after "
-                                    f"{retry_at.astimezone().strftime('%H:%M:%S')}.")
+                                    f"{retry_at.astimezone().strftime('%H:%M:%S')}.", resume_at=retry_at)
 
 
 class Locked(ZohoError):
-    """A Campaigns endpoint family is locked until ``until`` after its window was exceeded."""
+    """A Campaigns endpoint family is locked until ``resume_at`` after its window was exceeded."""
 
     title = "Zoho Campaigns API locked"
+    kind = ErrorKind.DEFERRED
 
     def __init__(self, family: str, until: datetime, message: str | None = None) -> None:
         self.family = family
-        self.until = until
         super().__init__(message or f"Zoho Campaigns locked this API ({family}) for exceeding its call "
-                                    f"limit; it opens again at {until.astimezone().strftime('%H:%M:%S')}.")
+                                    f"limit; it opens again at {until.astimezone().strftime('%H:%M:%S')}.",
+                         resume_at=until)
 
 
 class DailyCapReached(ZohoError):
-    """The Books organization's daily API cap is used up; work resumes at ``reset_at``."""
+    """The Books organization's daily API cap is used up; work resumes at ``resume_at``."""
 
     title = "Daily API limit reached"
+    kind = ErrorKind.DEFERRED
 
     def __init__(self, reset_at: datetime, message: str | None = None) -> None:
-        self.reset_at = reset_at
         super().__init__(message or "The Zoho Books organization used up its daily API calls; the sync "
-                                    f"continues after {reset_at.astimezone().strftime('%Y-%m-%d %H:%M')}.")
+                                    f"continues after {reset_at.astimezone().strftime('%Y-%m-%d %H:%M')}.",
+                         resume_at=reset_at)
 
 
 class ApiError(ZohoError):
@@ -143,7 +138,7 @@ def retry_transient(fn: Callable[[], T], *, delays: Sequence[float] | None = Non
                 raise
             delay = rounds[attempt]
             if isinstance(exc, RateLimited):
-                delay = max(delay, (exc.retry_at - datetime.now(UTC)).total_seconds())
+                delay = max(delay, (exc.resume_at - datetime.now(UTC)).total_seconds())
             sleep(max(0.0, delay))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -159,7 +154,7 @@ def is_transient(exc: BaseException, now: datetime | None = None) -> bool:
     if isinstance(exc, RateLimited):
         if not exc.transient:
             return False
-        left = (exc.retry_at - (now or datetime.now(UTC))).total_seconds()
+        left = (exc.resume_at - (now or datetime.now(UTC))).total_seconds()
         return left <= MAX_TRANSIENT_WAIT
     return False
 

@@ -149,7 +149,7 @@ class HttpService:
             if error is None:
                 return body or {}
             if isinstance(error, Locked):
-                self.limiter.hold(family, error.until)
+                self.limiter.hold(family, error.resume_at)
             if invalid_token and token is not None and not refreshed:
                 # The token expired early or was revoked server-side: refresh once, then retry
                 # (the request was refused, so even a write is safe to repeat). The provider

@@ -22,6 +22,7 @@ import keyring
 import keyring.backend
 
 from desktop_app.config import AppPaths
+from desktop_app.domain.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,10 @@ _warn_lock = threading.Lock()
 T = TypeVar("T")
 
 
-class SecretStoreError(Exception):
+class SecretStoreError(AppError):
     """The secret could not be stored or read (message safe to show; never holds the secret)."""
+
+    title = "The saved Zoho sign-in cannot be used"
 
 
 class _KeyringUnusable(Exception):

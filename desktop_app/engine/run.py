@@ -52,6 +52,7 @@ from desktop_app.connectors.errors import (
     is_transient,
 )
 from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.errors import AppError, ErrorKind
 from desktop_app.domain.mapping import books_field
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
@@ -88,7 +89,10 @@ RECONNECT_MESSAGE = ("Zoho no longer accepts the app's sign-in (it expired or wa
                      "reconnecting. Reconnect it, then run the sync again; no customer was skipped because of it.")
 
 
-class NoSyncConfigured(Exception):
+class NoSyncConfigured(AppError):
+    title = "No sync"
+    kind = ErrorKind.REFUSED
+
     def __init__(self) -> None:
         super().__init__("No sync is configured yet; create one first (desktop-app sync create …).")
 
@@ -225,8 +229,7 @@ class SyncRun:
                     error = double_opt_in_message(snap.list_name, self.state.awaiting_count(snap.sync_id))
             except (DailyCapReached, Locked, RateLimited) as exc:
                 status, error = RunStatus.DEFERRED, exc.message
-                resume_at = getattr(exc, "reset_at", None) or getattr(exc, "until", None) \
-                    or getattr(exc, "retry_at", None)
+                resume_at = exc.resume_at
             except AuthExpired:
                 status, error, resume_at = RunStatus.FAILED, RECONNECT_MESSAGE, None
             except ZohoError as exc:
@@ -618,7 +621,7 @@ class SyncRun:
         now = datetime.now(UTC)
         for error in errors:
             if isinstance(error, RateLimited):
-                delay = max(delay, min(MAX_TRANSIENT_WAIT, (error.retry_at - now).total_seconds()))
+                delay = max(delay, min(MAX_TRANSIENT_WAIT, (error.resume_at - now).total_seconds()))
         log.info("sync run %s: %s; trying again in %.1fs (round %d)", getattr(self, "run_id", "?"),
                  type(errors[0]).__name__, delay, attempt + 1)
         return self._pause(delay)

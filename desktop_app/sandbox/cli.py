@@ -1,4 +1,4 @@
-"""``desktop-app sandbox serve | simulate | stats`` (argparse definitions live in desktop_app/cli.py).
+"""``desktop-app sandbox serve | simulate | stats`` (argparse definitions live in desktop_app/cli/parser.py).
 
 ``simulate`` and ``stats`` go through a running Sandbox's admin API when one serves the state
 file (found via its run file), otherwise they work on the state file directly, seeding it first

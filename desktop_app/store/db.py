@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app import config
 from desktop_app.config import AppPaths
+from desktop_app.domain.errors import AppError, ErrorKind
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +42,13 @@ BUSY_TIMEOUT_MS = 10_000
 _READ_TX = "desktop_app_read_only"  # execution option: begin a deferred (read) transaction
 
 
-class DatabaseError(Exception):
+class DatabaseError(AppError):
     """The database file cannot be used; the message says why and what to do.
 
     ``title`` and ``message`` are what the window and the CLI show (the same sentence everywhere).
     """
 
     title = "The app's database cannot be used"
-
-    @property
-    def message(self) -> str:
-        return str(self)
 
 
 class DamagedDatabase(DatabaseError):
@@ -70,6 +67,7 @@ class ReadOnlyDatabase(DatabaseError):
     """A write was refused: the database file (or its folder) is read-only."""
 
     title = "The app's database is read-only"
+    kind = ErrorKind.REFUSED
 
 
 def backups_of(path: Path) -> list[Path]:

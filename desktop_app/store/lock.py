@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from desktop_app.domain.errors import AppError, ErrorKind
+
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
@@ -43,7 +45,10 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-class AlreadyRunning(Exception):
+class AlreadyRunning(AppError):
+    title = "A sync is already running"
+    kind = ErrorKind.REFUSED
+
     def __init__(self, holder: str | None = None) -> None:
         who = f" (process {holder})" if holder else ""
         super().__init__(f"Another sync run is in progress{who}; wait for it to finish.")

@@ -66,10 +66,10 @@ def test_lockout_is_locked_with_until(sandbox, contract):
         with pytest.raises(Locked) as info:
             for _ in range(200):  # fields: 100 per 5 s when scaled
                 campaigns.fields()
-        assert info.value.family == "campaigns.fields" and info.value.until
+        assert info.value.family == "campaigns.fields" and info.value.resume_at
         # strict: an undocumented code worded like a lock, no Retry-After → the documented 30 min
         # (the client's limiter is unscaled); lenient: "429" + Retry-After (seconds left, scaled).
-        left = (info.value.until - datetime.now(UTC)).total_seconds()
+        left = (info.value.resume_at - datetime.now(UTC)).total_seconds()
         assert (25 * 60 < left <= 30 * 60) if contract == "strict" else (0 <= left <= 31)
         # Further calls of that family are refused locally: they could only extend the lock.
         sent = campaigns.http.calls_made
@@ -89,7 +89,7 @@ def test_books_daily_cap(sandbox):
         with pytest.raises(DailyCapReached) as info:
             for _ in range(1100):
                 books.organizations()
-        assert info.value.reset_at
+        assert info.value.resume_at
     finally:
         admin(sandbox, "POST", "config", {"limits": "off", "books_plan": "premium"})
 

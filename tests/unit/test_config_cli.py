@@ -73,7 +73,7 @@ def test_every_handler_path_is_reachable_from_the_parser():
 
 
 def test_issue_9_flags_and_the_needs_decision_exit_code():
-    from desktop_app import commands
+    from desktop_app.cli import commands
 
     parser = cli.build_parser()
     args = parser.parse_args(["sync", "create", "--list", "L", "--gdpr", "on"])

@@ -66,17 +66,17 @@ def test_lockout_maps_to_locked_until_retry_after():
           {"Retry-After": "90"}, family="campaigns.listsubscribe")
     assert isinstance(a.error, Locked)
     assert a.error.family == "campaigns.listsubscribe"
-    assert a.error.until == NOW + timedelta(seconds=90)
+    assert a.error.resume_at == NOW + timedelta(seconds=90)
     assert not a.retryable
 
 
 def test_books_per_minute_and_daily_cap():
     a = c(429, {"code": 45, "message": "Rate Limit Exceeded"}, {"Retry-After": "7"})
     assert isinstance(a.error, RateLimited) and a.retryable and a.retry_after == 7
-    assert a.error.retry_at == NOW + timedelta(seconds=7)
+    assert a.error.resume_at == NOW + timedelta(seconds=7)
     a = c(429, {"code": 1070, "message": "daily API limit"})
     assert isinstance(a.error, DailyCapReached) and not a.retryable
-    assert a.error.reset_at > NOW
+    assert a.error.resume_at > NOW
 
 
 @pytest.mark.parametrize("status,text", [(500, '{"code":1000,"message":"Internal error"}'),
@@ -139,11 +139,11 @@ def test_an_undocumented_code_worded_like_a_lock_is_locked_for_the_documented_pe
             "allowed. This API is blocked for the next 30 minutes."}
     a = c(200, body, family="campaigns.listsubscribe")  # strict: no Retry-After
     assert isinstance(a.error, Locked) and a.error.family == "campaigns.listsubscribe"
-    assert a.error.until == NOW + timedelta(minutes=30) and not a.retryable
+    assert a.error.resume_at == NOW + timedelta(minutes=30) and not a.retryable
     a = c(200, body, family="campaigns.bulk")  # bulk's documented lock is 10 minutes
-    assert isinstance(a.error, Locked) and a.error.until == NOW + timedelta(minutes=10)
+    assert isinstance(a.error, Locked) and a.error.resume_at == NOW + timedelta(minutes=10)
     a = c(200, body, family="campaigns.listsubscribe", scale=60)  # the limiter's scale applies
-    assert a.error.until == NOW + timedelta(seconds=30)
+    assert a.error.resume_at == NOW + timedelta(seconds=30)
     for words in ("Too many requests", "API locked", "Rate limit reached"):
         assert isinstance(c(200, {"status": "error", "code": "7777", "message": words},
                             family="campaigns.lists").error, Locked), words
@@ -161,9 +161,9 @@ def test_documented_codes_are_never_read_as_locks():
 def test_lenient_429_with_retry_after_still_locks_until_retry_after():
     a = c(200, {"status": "error", "code": "429", "message": "Too many requests."}, {"Retry-After": "1"},
           family="campaigns.topics")
-    assert isinstance(a.error, Locked) and a.error.until == NOW + timedelta(seconds=1)
+    assert isinstance(a.error, Locked) and a.error.resume_at == NOW + timedelta(seconds=1)
     a = c(200, {"status": "error", "code": "429", "message": "locked"}, family="campaigns.topics")
-    assert a.error.until == NOW + timedelta(minutes=30)  # no header: the documented period
+    assert a.error.resume_at == NOW + timedelta(minutes=30)  # no header: the documented period
 
 
 @pytest.mark.parametrize(("body", "seconds"), [

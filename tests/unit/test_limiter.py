@@ -102,7 +102,7 @@ def test_daily_cap_raises_instead_of_sleeping():
         for _ in range(2000):
             lim.acquire("books", "org")
     assert lim.stats()["books"] == allowed_calls(1000, "books")
-    assert info.value.reset_at is not None
+    assert info.value.resume_at is not None
     assert all(s < 3600 for s in clock.slept)  # never slept for hours
 
 
@@ -167,7 +167,7 @@ def test_hold_refuses_a_locked_family_until_the_lock_ends():
     lim.hold("campaigns.listsubscribe", wall + timedelta(minutes=30))
     with pytest.raises(Locked) as info:
         lim.acquire("campaigns.listsubscribe")
-    assert info.value.until == wall + timedelta(minutes=30)
+    assert info.value.resume_at == wall + timedelta(minutes=30)
     lim.acquire("campaigns.lists")  # other families are not locked
     clock.now += 30 * 60 + 1
     lim.acquire("campaigns.listsubscribe")

@@ -113,7 +113,7 @@ def test_a_lock_seen_by_one_process_is_respected_by_the_others(db_path):
     a.hold(FAMILY, clock.wall() + timedelta(minutes=30))
     with pytest.raises(Locked) as info:
         b.try_acquire(FAMILY)
-    assert info.value.until == clock.wall() + timedelta(minutes=30)
+    assert info.value.resume_at == clock.wall() + timedelta(minutes=30)
     assert b.try_acquire("campaigns.lists") == 0  # only that API is locked
     clock.sleep(30 * 60 + 1)
     assert b.try_acquire(FAMILY) == 0

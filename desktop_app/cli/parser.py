@@ -1,39 +1,14 @@
-"""The front door: ``desktop-app`` opens the window; sub-commands do the same work headless (R32).
-
-The parser lives here; each command's work lives with its layer and is found by a dotted path,
-so this file stays a table. Exit codes: 0 ok, 1 failed, 2 refused / usage, 3 deferred,
-4 needs your decision (a double opt-in list: accept it or choose another list).
-"""
+"""The ``desktop-app`` command line: its arguments (argparse), in one table-like function."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import logging
-import sys
-from collections.abc import Callable, Sequence
 
 from desktop_app import __version__
 from desktop_app.config import APP_DISPLAY_NAME, DATA_CENTERS
 from desktop_app.connectors.auth import SELF_CLIENT_SCOPES
 
-log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-EXIT_DEFERRED = 3
-EXIT_NEEDS_DECISION = 4
-
 SCHEDULE_HELP = "every-1h|every-2h|every-4h|every-6h|every-12h|daily@HH:MM|weekly@mon@HH:MM"
-
-
-class CommandError(Exception):
-    """A refusal with a sentence for the user and an exit code."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_REFUSED):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def _json_flag(p: argparse.ArgumentParser) -> None:
@@ -124,68 +99,3 @@ def build_parser() -> argparse.ArgumentParser:
     dis.add_argument("--delete-history", action="store_true")
     dis.add_argument("--yes", action="store_true", help="confirm")
     return parser
-
-
-# command path -> "module:function"; the function takes the parsed args and returns an exit code.
-HANDLERS: dict[str, str] = {
-    "gui": "desktop_app.gui.app:main",
-    "sandbox serve": "desktop_app.sandbox.cli:serve",
-    "sandbox simulate": "desktop_app.sandbox.cli:simulate",
-    "sandbox stats": "desktop_app.sandbox.cli:stats",
-    "connect sandbox": "desktop_app.commands:connect_sandbox",
-    "connect zoho": "desktop_app.commands:connect_zoho",
-    "orgs": "desktop_app.commands:orgs",
-    "lists": "desktop_app.commands:lists",
-    "topics": "desktop_app.commands:topics",
-    "fields": "desktop_app.commands:fields",
-    "sync create": "desktop_app.commands:sync_create",
-    "sync edit": "desktop_app.commands:sync_edit",
-    "sync run": "desktop_app.commands:sync_run",
-    "sync pause": "desktop_app.commands:sync_pause",
-    "sync resume": "desktop_app.commands:sync_resume",
-    "status": "desktop_app.commands:status",
-    "history": "desktop_app.commands:history",
-    "export-skipped": "desktop_app.commands:export_skipped",
-    "disable": "desktop_app.commands:disable",
-}
-
-
-def command_path(args: argparse.Namespace) -> str:
-    if not args.command:
-        return "gui"
-    sub = getattr(args, f"{args.command.replace('-', '_')}_command", None)
-    if args.command == "connect":
-        sub = args.connect_kind
-    return f"{args.command} {sub}" if sub else args.command
-
-
-def resolve(path: str) -> Callable[[argparse.Namespace], int] | None:
-    module_name, _, func = HANDLERS[path].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, func, None)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    path = command_path(args)
-    handler = resolve(path)
-    if handler is None:
-        print(f"desktop-app: '{path}' is not available yet in this build.", file=sys.stderr)
-        return EXIT_REFUSED
-    try:
-        return int(handler(args) or 0)
-    except CommandError as exc:
-        print(f"desktop-app: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("desktop-app: interrupted.", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

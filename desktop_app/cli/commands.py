@@ -22,22 +22,21 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
 from desktop_app import config
-from desktop_app.cli import (
-    EXIT_DEFERRED,
+from desktop_app.cli.exits import (
     EXIT_FAILED,
     EXIT_NEEDS_DECISION,
     EXIT_OK,
     EXIT_REFUSED,
+    RUN_EXIT,
     CommandError,
+    exit_code,
 )
-from desktop_app.connectors.errors import AuthExpired, ZohoError
-from desktop_app.connectors.secrets import SecretStoreError
+from desktop_app.connectors.errors import AuthExpired
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
+from desktop_app.domain.run import RunStatus
 from desktop_app.domain.schedule import Schedule, parse_schedule
 from desktop_app.domain.settings import (
     NO_SUBSCRIPTION_FIELD,
@@ -47,7 +46,6 @@ from desktop_app.domain.settings import (
     double_opt_in_explanation,
 )
 from desktop_app.engine.progress import CancelToken, Progress
-from desktop_app.engine.run import NoSyncConfigured
 from desktop_app.service import (
     NEEDS_DECISION,
     OPT_IN_ACCEPTED,
@@ -55,15 +53,10 @@ from desktop_app.service import (
     AppService,
     ServiceError,
     SyncView,
+    describe,
 )
-from desktop_app.store.db import DatabaseError
-from desktop_app.store.lock import AlreadyRunning
 
 log = logging.getLogger(__name__)
-
-RUN_EXIT = {"completed": EXIT_OK, "failed": EXIT_FAILED, "deferred": EXIT_DEFERRED, "cancelled": 130,
-            NEEDS_DECISION: EXIT_NEEDS_DECISION}
-
 
 def _service() -> AppService:
     paths = config.app_paths()
@@ -82,32 +75,19 @@ def command(fn: Callable) -> Callable:
             return fn(svc, args)
         except CommandError:
             raise
-        except ServiceError as exc:
-            raise CommandError(exc.message, exc.exit_code) from None
-        except AuthExpired as exc:  # R42: remembered, so `connect` accepts the same organization again
+        except Exception as exc:  # one translator for the CLI and the window (service.describe)
+            said = describe(exc)
+            if said.unexpected:
+                log.error("command %s failed", fn.__name__)
             hint = ""
-            try:
-                svc.mark_reconnect_needed()
-                hint = " " + _reconnect_hint(svc)
-            except Exception:
-                log.exception("could not record that the sign-in needs reconnecting")
-            raise CommandError(f"{exc.title}: {exc.message}{hint}", EXIT_FAILED) from None
-        except ZohoError as exc:
-            raise CommandError(f"{exc.title}: {exc.message}", EXIT_FAILED) from None
-        except (NoSyncConfigured, AlreadyRunning) as exc:
-            raise CommandError(str(exc), EXIT_REFUSED) from None
-        except DatabaseError as exc:
-            raise CommandError(str(exc), EXIT_FAILED) from None
-        except OperationalError as exc:
-            log.error("database error: %s", exc)
-            raise CommandError("The app's database is busy or cannot be written (is the disk full?). "
-                               f"Try again; details are in {config.app_paths().log_file}.", EXIT_FAILED) from None
-        except SecretStoreError as exc:
-            raise CommandError(f"The saved Zoho sign-in could not be read or written: {exc}", EXIT_FAILED) from None
-        except Exception:
-            log.exception("command %s failed", fn.__name__)
-            raise CommandError(f"Something unexpected went wrong; details are in {config.app_paths().log_file}.",
-                               EXIT_FAILED) from None
+            if isinstance(exc, AuthExpired) and svc is not None:
+                # R42: remembered, so `connect` accepts the same organization again.
+                try:
+                    svc.mark_reconnect_needed()
+                    hint = " " + _reconnect_hint(svc)
+                except Exception:
+                    log.exception("could not record that the sign-in needs reconnecting")
+            raise CommandError(said.message + hint, kind=said.kind, title=said.title) from None
         finally:
             if svc is not None:
                 svc.close()
@@ -439,7 +419,7 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
     except ServiceError as exc:
         if exc.title == "Reconnect to Zoho":  # R42: no run was started, nothing was added to history
             print(f"{exc.message}\n{_reconnect_hint(svc)}", file=sys.stderr)
-            return exc.exit_code
+            return exit_code(exc.kind)
         raise
     finally:
         for sig, handler in previous.items():
@@ -463,7 +443,7 @@ def _run(svc: AppService, *, trigger: str, force_full: bool = False) -> int:
         print(_reconnect_hint(svc), file=sys.stderr)
     if outcome.status == "cancelled" and received:
         return 128 + int(received[0])
-    return RUN_EXIT.get(outcome.status, EXIT_FAILED)
+    return RUN_EXIT.get(RunStatus(outcome.status), EXIT_FAILED)
 
 
 def _reconnect_hint(svc: AppService) -> str:
