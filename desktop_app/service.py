@@ -41,10 +41,11 @@ from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate
 from desktop_app.engine.export import write_skipped_csv
 from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.run import RECONNECT_MESSAGE, RunOutcome, SyncRun
-from desktop_app.engine.state import RunState
 from desktop_app.store import models, repo
 from desktop_app.store.db import Database, DatabaseError, open_app_database
 from desktop_app.store.db import classify as classify_db_error
+from desktop_app.store.lock import RunLock
+from desktop_app.store.runs import RunState
 
 
 class ServiceError(AppError):
@@ -841,7 +842,7 @@ class AppService:
                 raise ServiceError(RECONNECT_MESSAGE, title="Reconnect to Zoho", kind=ErrorKind.FAILED)
             self._clear_reconnect_needed()
         books, campaigns = self.clients()
-        runner = SyncRun(RunState(self.db), books, campaigns, lock_path=self.paths.run_lock_path,
+        runner = SyncRun(RunState(self.db), books, campaigns, lock=RunLock(self.paths.run_lock_path),
                          trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
                          cancel=cancel, clock=self.clock)
         outcome = runner.execute()  # every API call is in the usage ledger before it is sent

@@ -20,3 +20,13 @@ def app_home(tmp_path, monkeypatch):
                 "DESKTOP_APP_CLIENT_SECRET"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test carries its folder's marker (unit | integration | gui), so a selection like
+    ``-m unit`` or ``-m "not slow"`` needs no paths."""
+    for item in items:
+        parts = item.path.parts
+        for kind in ("unit", "integration", "gui"):
+            if kind in parts:
+                item.add_marker(getattr(pytest.mark, kind))

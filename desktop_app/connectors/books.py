@@ -10,12 +10,19 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desktop_app.connectors.errors import ApiError, Unavailable
+from desktop_app.connectors.errors import ApiError, NotFound, Unavailable
 from desktop_app.connectors.http import HttpService
 from desktop_app.domain.limits import books_daily_cap
+from desktop_app.domain.zoho import BooksCustomer, CustomerPage, MalformedCustomer, MalformedRecord
+
+__all__ = ["BooksClient", "BooksCustomer", "CustomerPage", "MalformedCustomer", "MalformedRecord", "Organization",
+           "customer_from_record"]
+
+# Books codes of a record that does not exist (wire contract [INF]): the client says NotFound.
+NOT_FOUND_CODES = frozenset({"1003", "5"})
 
 log = logging.getLogger(__name__)
 
@@ -52,45 +59,6 @@ class Organization:
     time_zone: str
     plan_name: str
     is_default: bool
-
-
-@dataclass(frozen=True)
-class BooksCustomer:
-    contact_id: str
-    contact_name: str
-    company_name: str
-    first_name: str
-    last_name: str
-    email: str
-    phone: str
-    mobile: str
-    status: str
-    customer_sub_type: str
-    website: str
-    created_time: datetime | None
-    last_modified_time: datetime
-    custom: dict[str, str] = field(default_factory=dict)  # cf_* keys
-    record: dict = field(default_factory=dict)  # what the mapping reads
-
-
-@dataclass(frozen=True)
-class MalformedCustomer:
-    contact_id: str
-    contact_name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CustomerPage:
-    page: int
-    customers: tuple[BooksCustomer, ...]
-    has_more: bool
-    reached_watermark: bool
-    malformed: tuple[MalformedCustomer, ...] = ()
-
-
-class MalformedRecord(ValueError):
-    """A Books record the app cannot read (skip it, keep the rest)."""
 
 
 def _s(value: object) -> str:
@@ -208,8 +176,13 @@ class BooksClient:
 
     def customer_detail(self, contact_id: str) -> BooksCustomer:
         """One customer with custom fields, contact persons and addresses (costs one call)."""
-        body = self.http.get(f"contacts/{contact_id}", self._params())
+        try:
+            body = self.http.get(f"contacts/{contact_id}", self._params())
+        except ApiError as exc:
+            if exc.code in NOT_FOUND_CODES:
+                raise NotFound(exc.code, exc.zoho_message, status=exc.status) from None
+            raise
         contact = body.get("contact")
         if not isinstance(contact, dict):
-            raise ApiError("1003", "Contact does not exist.")
+            raise NotFound("1003", "Contact does not exist.")
         return customer_from_record(contact)

@@ -37,6 +37,10 @@ from desktop_app.domain.mapping import (
     propose_campaigns_field_name,
 )
 from desktop_app.domain.skips import SkipReason
+from desktop_app.domain.zoho import SubscribeRefused, SubscribeResult
+
+__all__ = ["CampaignsClient", "ConsentFields", "InvalidFieldName", "MailingList", "SubscribeRefused",
+           "SubscribeResult", "Topic", "refused"]
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +109,10 @@ def skip_reason_for(error: ApiError, contact_status: str | None = None) -> SkipR
     return SkipReason.REJECTED
 
 
-class SubscribeRefused(ApiError):
-    """Campaigns refused one contact; ``reason`` is the skip reason, ``contact_status`` its state
-    (unsub|bounce|spam|dnm for 2104, else None)."""
-
-    def __init__(self, error: ApiError, contact_status: str | None = None) -> None:
-        status = contact_status or contact_status_of(error)
-        super().__init__(error.code, error.zoho_message, status=error.status, contact_status=status)
-        self.reason = skip_reason_for(error, status)
+def refused(error: ApiError, contact_status: str | None = None) -> SubscribeRefused:
+    """Campaigns refused one contact: which state refused it, and what that means as a skip."""
+    status = contact_status or contact_status_of(error)
+    return SubscribeRefused(error, status, skip_reason_for(error, status))
 
 
 class InvalidFieldName(ApiError):
@@ -137,15 +137,6 @@ class MailingList:
 class Topic:
     id: str
     name: str
-
-
-@dataclass(frozen=True)
-class SubscribeResult:
-    """A subscribe Zoho accepted. ``confirmation_sent``: the list has a signup form (double
-    opt-in), so the contact got a confirmation email and joins only after confirming."""
-
-    email: str
-    confirmation_sent: bool
 
 
 @dataclass(frozen=True)
@@ -376,7 +367,7 @@ class CampaignsClient:
             body = self._post("json/listsubscribe", params, idempotent=True)
         except ApiError as exc:
             if exc.code in CONTACT_REFUSAL_CODES:
-                raise SubscribeRefused(exc) from None
+                raise refused(exc) from None
             raise
         message = str(body.get("message") or "")
         return SubscribeResult(email, confirmation_sent="confirm" in message.lower())

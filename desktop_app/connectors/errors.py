@@ -18,105 +18,31 @@ from typing import TypeVar
 
 import requests
 
-from desktop_app.domain.errors import AppError, ErrorKind
 from desktop_app.domain.limits import LIMITS
+
+# The error taxonomy is the domain's (the engine reads it without importing a connector); it is
+# re-exported here, where Zoho's answers are turned into it.
+from desktop_app.domain.zoho import (
+    MAX_TRANSIENT_WAIT,
+    ApiError,
+    AuthError,
+    AuthExpired,
+    DailyCapReached,
+    Locked,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    ZohoError,
+    is_transient,
+    trouble_message,
+)
+
+__all__ = ["MAX_TRANSIENT_WAIT", "ApiError", "AuthError", "AuthExpired", "DailyCapReached", "Locked", "NotFound",
+           "RateLimited", "Unavailable", "ZohoError", "classify", "error_from_exception", "is_transient",
+           "retry_transient", "trouble_message"]
 
 T = TypeVar("T")
 
-
-class ZohoError(AppError):
-    """Base of every connector error (``domain.errors.AppError``: title, message, kind, resume_at)."""
-
-    title = "Zoho error"
-
-
-class AuthExpired(ZohoError):
-    """The refresh token no longer works (revoked, expired): the user has to reconnect."""
-
-    title = "Reconnect to Zoho"
-
-    def __init__(self, message: str = "The connection to Zoho has expired or was revoked. "
-                                      "Reconnect the account to continue.") -> None:
-        super().__init__(message)
-
-
-class AuthError(ZohoError):
-    """Signing in failed: bad state, invalid code, unknown client, wrong redirect URI…"""
-
-    title = "Sign-in failed"
-
-
-class RateLimited(ZohoError):
-    """Zoho (or our own limiter) asks us to slow down until ``resume_at``."""
-
-    title = "Too many requests"
-
-    kind = ErrorKind.DEFERRED
-
-    def __init__(self, retry_at: datetime, message: str | None = None, *, transient: bool = True) -> None:
-        # False: a throttle that waiting a little cannot lift (the sign-in token requests' limit).
-        self.transient = transient
-        super().__init__(message or f"Zoho asked us to slow down; try again after "
-                                    f"{retry_at.astimezone().strftime('%H:%M:%S')}.", resume_at=retry_at)
-
-
-class Locked(ZohoError):
-    """A Campaigns endpoint family is locked until ``resume_at`` after its window was exceeded."""
-
-    title = "Zoho Campaigns API locked"
-    kind = ErrorKind.DEFERRED
-
-    def __init__(self, family: str, until: datetime, message: str | None = None) -> None:
-        self.family = family
-        super().__init__(message or f"Zoho Campaigns locked this API ({family}) for exceeding its call "
-                                    f"limit; it opens again at {until.astimezone().strftime('%H:%M:%S')}.",
-                         resume_at=until)
-
-
-class DailyCapReached(ZohoError):
-    """The Books organization's daily API cap is used up; work resumes at ``resume_at``."""
-
-    title = "Daily API limit reached"
-    kind = ErrorKind.DEFERRED
-
-    def __init__(self, reset_at: datetime, message: str | None = None) -> None:
-        super().__init__(message or "The Zoho Books organization used up its daily API calls; the sync "
-                                    f"continues after {reset_at.astimezone().strftime('%Y-%m-%d %H:%M')}.",
-                         resume_at=reset_at)
-
-
-class ApiError(ZohoError):
-    """Zoho refused the request with a body code (always kept as a str)."""
-
-    title = "Zoho refused the request"
-
-    def __init__(self, code: str | int, message: str, *, status: int | None = None,
-                 contact_status: str | None = None) -> None:
-        self.code = str(code)
-        self.status = status
-        # Campaigns' listsubscribe says which state refused a contact (unsub|dnm|bounce|spam).
-        self.contact_status = contact_status
-        super().__init__(f"{message} (code {self.code})" if message else f"Zoho error code {self.code}")
-        self.zoho_message = message
-
-
-class Unavailable(ZohoError):
-    """Network failure, timeout, 5xx after retries, malformed or truncated JSON."""
-
-    title = "Zoho is unavailable"
-
-    def __init__(self, message: str = "Zoho did not answer properly; try again later.") -> None:
-        super().__init__(message)
-
-
-def trouble_message(detail: str = "") -> str:
-    """The sentence of a server-side failure at sign-in: Zoho's trouble, never the client settings."""
-    said = f" ({detail[:60]})" if detail else ""
-    return f"Zoho is having trouble{said}; try again in a few minutes."
-
-
-# A RateLimited answer asking to wait longer than this is not waited out inside a run: it defers.
-MAX_TRANSIENT_WAIT = 120.0
 
 
 # Rounds of ``retry_transient`` (seconds before each new attempt), read at each call.
@@ -141,22 +67,6 @@ def retry_transient(fn: Callable[[], T], *, delays: Sequence[float] | None = Non
                 delay = max(delay, (exc.resume_at - datetime.now(UTC)).total_seconds())
             sleep(max(0.0, delay))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def is_transient(exc: BaseException, now: datetime | None = None) -> bool:
-    """Is this failure worth trying again soon (after the HTTP layer's own retries)?
-
-    5xx, timeouts, dropped connections, malformed or truncated bodies (``Unavailable``) and a
-    429 asking for a short wait are; a lock, the daily cap, a dead sign-in or a refusal are not.
-    """
-    if isinstance(exc, Unavailable):
-        return True
-    if isinstance(exc, RateLimited):
-        if not exc.transient:
-            return False
-        left = (exc.resume_at - (now or datetime.now(UTC))).total_seconds()
-        return left <= MAX_TRANSIENT_WAIT
-    return False
 
 
 # --------------------------------------------------------------------------- normalising

@@ -46,6 +46,37 @@ class AppError(Exception):
         return self._message
 
 
+class DatabaseError(AppError):
+    """The app's database cannot be used; the message says why and what to do (store/db.py)."""
+
+    title = "The app's database cannot be used"
+
+
+class DamagedDatabase(DatabaseError):
+    """The file is damaged (SQLite: "malformed", "not a database")."""
+
+    title = "The app's database is damaged"
+
+
+class DiskFull(DatabaseError):
+    """A write failed because the disk (or the user's quota) is full."""
+
+    title = "The disk is full"
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """A write was refused: the database file (or its folder) is read-only."""
+
+    title = "The app's database is read-only"
+    kind = ErrorKind.REFUSED
+
+
+class DatabaseBusy(DatabaseError):
+    """Another writer held the database longer than the busy timeout."""
+
+    title = "The app's database is busy"
+
+
 @dataclass(frozen=True)
 class Described:
     title: str

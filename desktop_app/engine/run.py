@@ -36,31 +36,30 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
-from desktop_app.connectors.campaigns import SubscribeRefused
-from desktop_app.connectors.errors import (
+from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.errors import AppError, DatabaseBusy, DatabaseError, DiskFull, ErrorKind
+from desktop_app.domain.mapping import books_field
+from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
+from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
+from desktop_app.domain.skips import SkipReason
+from desktop_app.domain.sync import CARRIED, SyncSnapshot
+from desktop_app.domain.zoho import (
     MAX_TRANSIENT_WAIT,
     ApiError,
     AuthExpired,
     DailyCapReached,
     Locked,
+    MalformedCustomer,
+    MalformedRecord,
+    NotFound,
     RateLimited,
+    SubscribeRefused,
     ZohoError,
     is_transient,
 )
-from desktop_app.domain.counts import RunCounts
-from desktop_app.domain.errors import AppError, ErrorKind
-from desktop_app.domain.mapping import books_field
-from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
-from desktop_app.domain.skips import SkipReason
-from desktop_app.engine.plan import AWAITING, Action, Planned, plan_customer
+from desktop_app.engine.ports import BooksReader, CampaignsWriter, RunLockPort, RunStore
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
-from desktop_app.engine.state import CARRIED, RunState, SyncSnapshot
-from desktop_app.store.db import DatabaseError, DiskFull
-from desktop_app.store.lock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +143,11 @@ class SyncRun:
 
     def __init__(
         self,
-        state: RunState,
-        books,  # connectors.books.BooksClient
-        campaigns,  # connectors.campaigns.CampaignsClient
+        state: RunStore,
+        books: BooksReader,
+        campaigns: CampaignsWriter,
         *,
-        lock_path: Path,
+        lock: RunLockPort,
         trigger: RunTrigger = RunTrigger.MANUAL,
         force_full: bool = False,
         progress: ProgressSink = ignore_progress,
@@ -162,7 +161,7 @@ class SyncRun:
         self.state = state
         self.books = books
         self.campaigns = campaigns
-        self.lock_path = lock_path
+        self.lock = lock  # held for the whole run (another run: AlreadyRunning)
         self.trigger = trigger
         self.force_full = force_full
         self.progress = progress
@@ -192,7 +191,7 @@ class SyncRun:
                 self._pool = None
 
     def _execute(self) -> RunOutcome:
-        with RunLock(self.lock_path):
+        with self.lock:
             snap = self.state.snapshot()
             if snap is None:
                 raise NoSyncConfigured()
@@ -235,12 +234,9 @@ class SyncRun:
             except ZohoError as exc:
                 status, resume_at = RunStatus.FAILED, None
                 error = f"{exc.message} {CONTINUES}" if is_transient(exc) else exc.message
-            except DatabaseError as exc:  # a full disk, a read-only file… after the run's own retries
-                status, error, resume_at = RunStatus.FAILED, f"{exc} {CONTINUES}", None
-            except OperationalError:
-                log.exception("sync run %s: the database stayed busy", self.run_id)
-                status, resume_at = RunStatus.FAILED, None
-                error = f"The app's database stayed busy (another program is using it). {CONTINUES}"
+            except DatabaseError as exc:  # busy, a full disk, a read-only file… after the run's own retries
+                log.warning("sync run %s: %s", self.run_id, type(exc).__name__)
+                status, error, resume_at = RunStatus.FAILED, f"{exc.message} {CONTINUES}", None
             except Exception as exc:  # a bug must still leave a failed run, not a "running" ghost
                 log.exception("sync run %s crashed", self.run_id)
                 status = RunStatus.FAILED
@@ -349,15 +345,11 @@ class SyncRun:
 
     def _details(self, customers: list) -> tuple[list, list]:
         """One detail call per customer; one that vanished or cannot be read does not fail the run."""
-        from desktop_app.connectors.books import MalformedCustomer, MalformedRecord
-
         found, bad = [], []
         for c in customers:
             try:
                 found.append(self._again(self.books.customer_detail, c.contact_id))
-            except ApiError as exc:
-                if str(exc.code) not in ("1003", "5"):  # not "does not exist": a real failure
-                    raise
+            except NotFound:
                 log.info("Books customer %s disappeared during the run", c.contact_id)
             except MalformedRecord as exc:
                 bad.append(MalformedCustomer(c.contact_id, c.contact_name, str(exc)))
@@ -656,9 +648,7 @@ class SyncRun:
         while True:
             try:
                 return fn(*args, **kwargs)
-            except (DiskFull, OperationalError) as exc:
-                if isinstance(exc, OperationalError) and not _busy(exc):
-                    raise
+            except (DiskFull, DatabaseBusy) as exc:
                 if attempt >= len(self.retry_delays):
                     raise
                 log.warning("sync run %s: the database write failed (%s); trying again",
@@ -671,11 +661,6 @@ class SyncRun:
             self.progress(Progress(self.run_id, phase, done, total, self.counts, message))
         except Exception:  # a broken listener must not break the run
             log.exception("progress listener failed")
-
-
-def _busy(exc: OperationalError) -> bool:
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return "locked" in text or "busy" in text
 
 
 def _books_field(key: str):

@@ -31,7 +31,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app import config
 from desktop_app.config import AppPaths
-from desktop_app.domain.errors import AppError, ErrorKind
+from desktop_app.domain.errors import (
+    DamagedDatabase,
+    DatabaseBusy,
+    DatabaseError,
+    DiskFull,
+    ReadOnlyDatabase,
+)
+
+__all__ = [
+    "DamagedDatabase",
+    "Database",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DiskFull",
+    "ReadOnlyDatabase",
+    "classify",
+    "migrate",
+    "open_app_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -40,34 +58,6 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 _READ_TX = "desktop_app_read_only"  # execution option: begin a deferred (read) transaction
-
-
-class DatabaseError(AppError):
-    """The database file cannot be used; the message says why and what to do.
-
-    ``title`` and ``message`` are what the window and the CLI show (the same sentence everywhere).
-    """
-
-    title = "The app's database cannot be used"
-
-
-class DamagedDatabase(DatabaseError):
-    """The file is damaged (SQLite: "malformed", "not a database")."""
-
-    title = "The app's database is damaged"
-
-
-class DiskFull(DatabaseError):
-    """A write failed because the disk (or the user's quota) is full."""
-
-    title = "The disk is full"
-
-
-class ReadOnlyDatabase(DatabaseError):
-    """A write was refused: the database file (or its folder) is read-only."""
-
-    title = "The app's database is read-only"
-    kind = ErrorKind.REFUSED
 
 
 def backups_of(path: Path) -> list[Path]:
@@ -99,6 +89,11 @@ def disk_full_message(path: Path) -> str:
             "before is kept).")
 
 
+def busy_message(path: Path) -> str:
+    return (f"The app's database {path} stayed busy (another program, or another copy of the app, is "
+            "writing to it); try again in a moment.")
+
+
 def read_only_message(path: Path) -> str:
     return (f"The app's database {path} is read-only, so nothing can be changed or run; make the file and its "
             "folder writable again (for example chmod u+w) and try again.")
@@ -107,6 +102,7 @@ def read_only_message(path: Path) -> str:
 _DAMAGED = ("malformed", "not a database", "file is encrypted", "disk image")
 _FULL = ("database or disk is full", "disk is full", "no space left")
 _READ_ONLY = ("readonly database", "read-only database", "attempt to write a readonly")
+_BUSY = ("database is locked", "database is busy", "database table is locked")
 
 
 def classify(exc: BaseException, path: Path) -> DatabaseError | None:
@@ -118,6 +114,8 @@ def classify(exc: BaseException, path: Path) -> DatabaseError | None:
         return ReadOnlyDatabase(read_only_message(path))
     if any(k in text for k in _DAMAGED):
         return DamagedDatabase(damaged_message(path))
+    if any(k in text for k in _BUSY):
+        return DatabaseBusy(busy_message(path))
     return None
 
 

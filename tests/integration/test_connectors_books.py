@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop_app.connectors.books import BooksClient, parse_time
-from desktop_app.connectors.errors import ApiError
+from desktop_app.connectors.errors import ApiError, NotFound
 from desktop_app.connectors.limiter import Limiter
 from tests.integration.connector_helpers import admin, sandbox_clients
 
@@ -95,9 +95,9 @@ def test_customer_detail_and_unknown_id(sandbox):
     assert detail.contact_id == some.contact_id
     assert "billing_address" in detail.record
     assert all(k.startswith("cf_") for k in detail.custom)
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(NotFound) as info:  # Books' code 1003, said as the domain's NotFound
         books.customer_detail("999999999")
-    assert info.value.code == "1003"
+    assert info.value.code == "1003" and isinstance(info.value, ApiError)
 
 
 def test_missing_organization_is_a_clear_error(sandbox):

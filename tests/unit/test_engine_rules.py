@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop_app.connectors.books import CustomerPage, customer_from_record
-from desktop_app.connectors.campaigns import SubscribeRefused
 from desktop_app.connectors.errors import ApiError, AuthExpired, Locked, Unavailable
 from desktop_app.domain.mapping import default_mapping
 from desktop_app.domain.skips import SkipReason
+from desktop_app.domain.zoho import NotFound, SubscribeRefused
 from desktop_app.engine.run import SyncRun, double_opt_in_message
-from desktop_app.engine.state import RunState
 from desktop_app.store import repo
 from desktop_app.store.db import Database
+from desktop_app.store.lock import RunLock
 from desktop_app.store.models import (
     Connection,
     ContactLink,
@@ -33,6 +33,7 @@ from desktop_app.store.models import (
     SuppressedAddress,
     Sync,
 )
+from desktop_app.store.runs import RunState
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 LIST = "LK"
@@ -84,7 +85,7 @@ class FakeBooks:
     def customer_detail(self, contact_id: str):
         self.calls_made += 1
         if contact_id not in self.customers:
-            raise ApiError("1003", "The contact does not exist.")
+            raise NotFound("1003", "The contact does not exist.")  # as BooksClient says it
         return customer_from_record(self.customers[contact_id])
 
 
@@ -97,11 +98,8 @@ class Answer:
 
 
 def refused(code: str, message: str, reason: SkipReason, status: str | None) -> SubscribeRefused:
-    """A contact-level refusal as the connector raises it (built without its constructor)."""
-    err = SubscribeRefused.__new__(SubscribeRefused)
-    ApiError.__init__(err, code, message, contact_status=status)
-    err.reason, err.contact_status = reason, status
-    return err
+    """A contact-level refusal as the Campaigns client raises it."""
+    return SubscribeRefused(ApiError(code, message), status, reason)
 
 
 class FakeCampaigns:
@@ -204,7 +202,7 @@ def db(tmp_path):
 def run(db, tmp_path, books, campaigns, *, clock=None, force_full=False, batch_size=10, workers=4,
         pauses: list[float] | None = None):
     """One run; the engine's retry pauses are recorded in ``pauses`` instead of slept."""
-    runner = SyncRun(RunState(db), books, campaigns, lock_path=tmp_path / "run.lock", force_full=force_full,
+    runner = SyncRun(RunState(db), books, campaigns, lock=RunLock(tmp_path / "run.lock"), force_full=force_full,
                      batch_size=batch_size, workers=workers, **({"clock": clock} if clock else {}),
                      sleep=(pauses if pauses is not None else []).append)
     return runner.execute()

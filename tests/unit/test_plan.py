@@ -1,10 +1,10 @@
-"""The per-customer decision of a run (engine/plan.py), with plain values."""
+"""The per-customer decision of a run (domain/plan.py), with plain values."""
 
 import pytest
 
 from desktop_app.domain.mapping import MappingRow, default_mapping
+from desktop_app.domain.plan import UNREADABLE_KEY, Action, LinkState, plan_customer
 from desktop_app.domain.skips import SkipReason
-from desktop_app.engine.plan import UNREADABLE_KEY, Action, LinkState, plan_customer
 
 ROWS = (*default_mapping(), MappingRow("phone", "Phone"))
 

@@ -114,8 +114,8 @@ def test_failed_scheduled_runs_back_off_with_one_notification(db, monkeypatch):
 
     from desktop_app.domain.counts import RunCounts
     from desktop_app.domain.schedule import next_attempt, next_run, parse_schedule
-    from desktop_app.engine.state import RunState
     from desktop_app.store.models import Notification, Sync
+    from desktop_app.store.runs import RunState
 
     monkeypatch.setenv("TZ", "Europe/Berlin")
     zone, daily = ZoneInfo("Europe/Berlin"), parse_schedule("daily@09:00")

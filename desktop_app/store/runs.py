@@ -6,7 +6,6 @@ that was committed and leaves nothing half-written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -15,10 +14,11 @@ from sqlalchemy.dialects.sqlite import insert
 from desktop_app.config import local_zone
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
+from desktop_app.domain.plan import LinkState, Planned
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.schedule import next_attempt, parse_schedule
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
-from desktop_app.engine.plan import LinkState, Planned
+from desktop_app.domain.sync import CARRIED, ORIGIN, RunHandle, StagedRow, SyncSnapshot, sort_key
 from desktop_app.store import repo
 from desktop_app.store.db import Database
 from desktop_app.store.models import (
@@ -31,56 +31,6 @@ from desktop_app.store.models import (
     StagedCustomer,
     Sync,
 )
-
-
-@dataclass(frozen=True)
-class SyncSnapshot:
-    sync_id: int
-    list_key: str
-    list_name: str
-    subscription_type: SubscriptionType
-    topic_ids: tuple[str, ...]
-    lawful_basis: LawfulBasis | None
-    update_empty: bool
-    rows: tuple[MappingRow, ...]
-    created_fields: frozenset[str]
-    watermark: datetime | None
-    last_full_at: datetime | None
-    needs_full: bool
-    schedule_spec: str
-    paused: bool
-    mapping_version: int = 0
-    opt_in_mode: str = "unknown"  # unknown | direct | double_accepted
-    gdpr: bool | None = None
-
-    @property
-    def subscription_label(self) -> str:
-        return self.subscription_type.label
-
-    @property
-    def lawful_basis_label(self) -> str | None:
-        return self.lawful_basis.label if self.lawful_basis else None
-
-
-@dataclass
-class RunHandle:
-    id: int
-    kind: RunKind
-    counts: RunCounts
-    checkpoint: dict | None
-
-
-@dataclass(frozen=True)
-class StagedRow:
-    contact_id: str
-    sort_key: str
-    email_key: str | None
-    record: dict
-
-
-def sort_key(contact_id: str) -> str:
-    """Order of "first by contact id": numeric ids numerically, others after them."""
-    return contact_id.zfill(24) if contact_id.isdigit() else "~" + contact_id
 
 
 def mapping_rows(rows: Iterable[FieldMapping]) -> tuple[MappingRow, ...]:
@@ -297,7 +247,7 @@ class RunState:
             s.execute(stmt, rows)
 
     def stage_unreadable(self, run_id: int, malformed: Sequence, page: int) -> None:
-        from desktop_app.engine.plan import UNREADABLE_KEY
+        from desktop_app.domain.plan import UNREADABLE_KEY
 
         if not malformed:
             return
@@ -438,8 +388,6 @@ class RunState:
 
 MAX_NOTES = 200
 # Checkpoint keys about the run itself (not where it is): kept by every checkpoint save.
-ORIGIN = "origin"  # the list and mapping version the run began with
-CARRIED = "carried"  # adds a closed, stale run had in flight (their addresses count added)
 _KEPT = (ORIGIN, CARRIED, repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT)
 
 
