@@ -55,9 +55,9 @@ def run_with_main_window() -> tuple[list[float], object, float, str]:
     import qasync
 
     from desktop_app import config
+    from desktop_app.app import AppService
     from desktop_app.gui.app import make_application
     from desktop_app.gui.session import GuiSession
-    from desktop_app.service import AppService
 
     app = make_application()
     loop = qasync.QEventLoop(app)
@@ -83,7 +83,7 @@ def run_with_main_window() -> tuple[list[float], object, float, str]:
 def run_with_bare_widget(reason: str) -> tuple[list[float], object, float, str]:
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from desktop_app.service import AppService
+    from desktop_app.app import AppService
 
     app = QApplication.instance() or QApplication([])
     widget = QWidget()

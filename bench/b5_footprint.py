@@ -31,7 +31,7 @@ from PySide6.QtCore import QEvent, QObject
 from desktop_app import config
 from desktop_app.gui.app import make_application
 from desktop_app.gui.session import GuiSession
-from desktop_app.service import AppService
+from desktop_app.app import AppService
 t_import = time.perf_counter()
 app = make_application()
 session = GuiSession(AppService(config.app_paths()), use_tray=False)

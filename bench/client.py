@@ -40,7 +40,7 @@ def setup(wide: bool = False) -> None:
 
 
 def run(profile: str | None) -> None:
-    from desktop_app.service import AppService
+    from desktop_app.app import AppService
 
     paths = config.app_paths()
     config.setup_logging(paths)  # as the CLI and the GUI do: one INFO line per HTTP call

@@ -23,6 +23,15 @@ from enum import Enum
 from pathlib import Path
 
 from desktop_app import config
+from desktop_app.app import (
+    NEEDS_DECISION,
+    OPT_IN_ACCEPTED,
+    OPT_IN_DIRECT,
+    AppService,
+    ServiceError,
+    SyncView,
+    describe,
+)
 from desktop_app.cli.exits import (
     EXIT_FAILED,
     EXIT_NEEDS_DECISION,
@@ -46,15 +55,6 @@ from desktop_app.domain.settings import (
     double_opt_in_explanation,
 )
 from desktop_app.engine.progress import CancelToken, Progress
-from desktop_app.service import (
-    NEEDS_DECISION,
-    OPT_IN_ACCEPTED,
-    OPT_IN_DIRECT,
-    AppService,
-    ServiceError,
-    SyncView,
-    describe,
-)
 
 log = logging.getLogger(__name__)
 

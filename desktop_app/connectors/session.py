@@ -6,20 +6,13 @@ import logging
 from dataclasses import dataclass
 
 from desktop_app import config
-from desktop_app.connectors.auth import (
-    OAuthClient,
-    ScopeCheck,
-    SignInInterrupted,
-    TokenManager,
-    TokenSet,
-    check_scopes,
-    sign_in_auto_approve,
-)
+from desktop_app.connectors.auth import OAuthClient, SignInInterrupted, TokenManager, TokenSet
 from desktop_app.connectors.books import BooksClient, books_family
 from desktop_app.connectors.campaigns import CampaignsClient, campaigns_family
 from desktop_app.connectors.errors import Unavailable
 from desktop_app.connectors.http import HttpService, TokenProvider
 from desktop_app.connectors.limiter import Limiter
+from desktop_app.connectors.signin import ScopeCheck, check_scopes, sign_in_auto_approve
 
 log = logging.getLogger(__name__)
 

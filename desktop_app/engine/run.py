@@ -31,21 +31,19 @@ batch boundary.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from desktop_app.domain.counts import RunCounts
-from desktop_app.domain.errors import AppError, DatabaseBusy, DatabaseError, DiskFull, ErrorKind
+from desktop_app.domain.errors import DatabaseError
 from desktop_app.domain.mapping import books_field
 from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
 from desktop_app.domain.sync import CARRIED, SyncSnapshot
 from desktop_app.domain.zoho import (
-    MAX_TRANSIENT_WAIT,
     ApiError,
     AuthExpired,
     DailyCapReached,
@@ -58,6 +56,16 @@ from desktop_app.domain.zoho import (
     ZohoError,
     is_transient,
 )
+from desktop_app.engine.outcome import (
+    CONTINUES,
+    DOUBLE_OPT_IN,
+    RECONNECT_MESSAGE,
+    NoSyncConfigured,
+    RunOutcome,
+    SystemicRefusal,
+    double_opt_in_message,
+)
+from desktop_app.engine.patience import Patience
 from desktop_app.engine.ports import BooksReader, CampaignsWriter, RunLockPort, RunStore
 from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
 
@@ -73,7 +81,6 @@ MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read
 # connections, malformed or truncated answers, short 429s; a busy database or a full disk) are
 # tried again by the run this many times, after these pauses (seconds), before the run fails.
 RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
-CONTINUES = "The next run continues where this one stopped."
 
 # The same unknown Campaigns error code for this many contacts in a row is the account's or the
 # app's problem, not the contacts': the run fails instead of skipping them.
@@ -83,56 +90,6 @@ SYSTEMIC_STREAK = 5
 # state each one stands for.
 _STATE_OF_REASON = {SkipReason.UNSUBSCRIBED: "unsub", SkipReason.DO_NOT_MAIL: "dnm",
                     SkipReason.BOUNCED: "bounce", SkipReason.SPAM_COMPLAINT: "spam"}
-
-RECONNECT_MESSAGE = ("Zoho no longer accepts the app's sign-in (it expired or was revoked): the account needs "
-                     "reconnecting. Reconnect it, then run the sync again; no customer was skipped because of it.")
-
-
-class NoSyncConfigured(AppError):
-    title = "No sync"
-    kind = ErrorKind.REFUSED
-
-    def __init__(self) -> None:
-        super().__init__("No sync is configured yet; create one first (desktop-app sync create …).")
-
-
-class SystemicRefusal(ZohoError):
-    """Campaigns refused several contacts in a row with the same unknown code: the run fails."""
-
-    title = "Zoho Campaigns refused the writes"
-
-    def __init__(self, code: str, zoho_message: str, count: int) -> None:
-        self.code = code
-        said = f" (“{zoho_message}”)" if zoho_message else ""
-        super().__init__(
-            f"Zoho Campaigns refused {count} contacts in a row with the same error, code {code}{said}. "
-            "That is a problem of the account or the sync's settings, not of these contacts, so none was "
-            "skipped; check the field mapping and the Zoho Campaigns account, then run the sync again.")
-
-
-DOUBLE_OPT_IN = "double_opt_in"  # RunOutcome.decision of a needs_decision run
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    run_id: int
-    status: RunStatus  # a final status: completed | failed | cancelled | deferred | needs_decision
-    kind: RunKind
-    counts: RunCounts
-    error: str | None = None  # the sentence of a failed, deferred or needs_decision run
-    resume_at: datetime | None = None
-    decision: str | None = None  # needs_decision: what the user must decide ("double_opt_in")
-
-    @property
-    def needs_decision(self) -> bool:
-        return self.status == RunStatus.NEEDS_DECISION
-
-
-def double_opt_in_message(list_name: str, awaiting: int) -> str:
-    who = "1 customer was" if awaiting == 1 else f"{awaiting:,} customers were"
-    return (f"The list “{list_name}” sends a confirmation email to each new contact (double opt-in): {who} "
-            "sent one and joins only after confirming. Accept double opt-in or choose another list.")
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -170,8 +127,7 @@ class SyncRun:
         self.batch_size = batch_size
         self.workers = workers
         self.counts = RunCounts()
-        self.retry_delays = tuple(RETRY_DELAYS if retry_delays is None else retry_delays)
-        self._sleep = sleep  # None: a pause that a cancel cuts short
+        self.patience = Patience(RETRY_DELAYS if retry_delays is None else retry_delays, self.cancel, sleep)
         self.carried: set[str] = set()  # adds a closed stale run had in flight (they count added)
         self._calls_mark = (0, 0)  # API calls already committed to the run row
         self._pool: ThreadPoolExecutor | None = None
@@ -213,7 +169,7 @@ class SyncRun:
             self.opt_in_mode = snap.opt_in_mode
             run = self.state.resume_or_start(snap, trigger=self.trigger, force_full=self.force_full,
                                              now=self.clock(), full_every=FULL_RECONCILE_EVERY)
-            self.run_id = run.id
+            self.run_id = self.patience.label = run.id
             self.kind = run.kind
             self.counts = run.counts
             self.checkpoint = dict(run.checkpoint or {})
@@ -243,7 +199,7 @@ class SyncRun:
                 error = f"Unexpected error ({type(exc).__name__}); details are in the log file."
                 resume_at = None
             books_calls, campaigns_calls = self._calls_delta()
-            self._store(self.state.finish_run, self.run_id, status=status, counts=self.counts, error=error,
+            self.patience.store(self.state.finish_run, self.run_id, status=status, counts=self.counts, error=error,
                         resume_at=resume_at, now=self.clock(), snap=snap, calls_books=books_calls,
                         calls_campaigns=campaigns_calls, trigger=self.trigger)
             self._report(Phase.FINISHING, self.counts.total, self.counts.total, status)
@@ -255,16 +211,16 @@ class SyncRun:
         if self.opt_in_mode == "unknown" and self.state.awaiting_count(snap.sync_id):
             return RunStatus.NEEDS_DECISION  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
-        self._again(self._ensure_new_fields, snap)
-        suppressed = self._again(self._suppressed, snap)
-        self.members = self._again(self._members, snap) if self.kind == RunKind.FULL else None
+        self.patience.again(self._ensure_new_fields, snap)
+        suppressed = self.patience.again(self._suppressed, snap)
+        self.members = self.patience.again(self._members, snap) if self.kind == RunKind.FULL else None
         if self.checkpoint.get("stage", "read") == "read":
             if self._read(snap):
                 return RunStatus.CANCELLED
             if self.kind == RunKind.FULL:
                 self._reconcile_missing(snap)
             self.checkpoint = {"stage": "write", "after": ""}
-            self._store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
+            self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
                         estimated_total=self.state.staged_count(self.run_id), calls=self._calls_delta())
         return self._write(snap, suppressed) or RunStatus.COMPLETED
 
@@ -315,7 +271,7 @@ class SyncRun:
                 page = self.checkpoint.get("page")
                 if page != last_page:
                     rounds, last_page = 0, page
-                if not self._wait_round(rounds, exc):
+                if not self.patience.wait_round(rounds, exc):
                     raise
                 rounds += 1
 
@@ -331,12 +287,12 @@ class SyncRun:
             if needs_detail:
                 customers, bad = self._details(customers)
                 malformed += bad
-            self._store(self.state.stage, self.run_id, customers)
+            self.patience.store(self.state.stage, self.run_id, customers)
             # Unreadable records are staged too, to be counted and reported as skipped, never lost.
-            self._store(self.state.stage_unreadable, self.run_id, malformed, page.page)
+            self.patience.store(self.state.stage_unreadable, self.run_id, malformed, page.page)
             staged += len(customers) + len(malformed)
             self.checkpoint = {"stage": "read", "page": page.page}
-            self._store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
+            self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
                         calls=self._calls_delta())
             self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
             if self._should_stop(snap):
@@ -348,7 +304,7 @@ class SyncRun:
         found, bad = [], []
         for c in customers:
             try:
-                found.append(self._again(self.books.customer_detail, c.contact_id))
+                found.append(self.patience.again(self.books.customer_detail, c.contact_id))
             except NotFound:
                 log.info("Books customer %s disappeared during the run", c.contact_id)
             except MalformedRecord as exc:
@@ -368,8 +324,8 @@ class SyncRun:
             self.state.forget_missing(snap.sync_id, self.run_id)
             return
         found, bad = self._details([_Ref(cid) for cid in missing])
-        self._store(self.state.stage, self.run_id, found)
-        self._store(self.state.stage_unreadable, self.run_id, bad, 0)
+        self.patience.store(self.state.stage, self.run_id, found)
+        self.patience.store(self.state.stage_unreadable, self.run_id, bad, 0)
         self.state.forget_missing(snap.sync_id, self.run_id)
 
     def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> RunStatus | None:
@@ -407,7 +363,7 @@ class SyncRun:
             resumed = {cid for cid, a in pending.items() if a == "add"}
             intents = {p.contact_id: "add" for p in plans if p.action is Action.ADD}
             cp = {"stage": "write", "after": after, "pending": intents, **({"done": sorted(done)} if done else {})}
-            self._store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
+            self.patience.store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
             results, probe_stopped = self._send_batch(snap, [p for p in plans
                                                              if p.action in (Action.ADD, Action.UPDATE)])
             if probe_stopped:
@@ -452,7 +408,7 @@ class SyncRun:
                 left = {p.contact_id: "add" for p in unanswered if p.action is Action.ADD}
                 recorded = done | {p.contact_id for p, _, _ in link_rows}
                 cp = {"stage": "write", "after": after, "pending": left, "done": sorted(recorded)}
-                self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+                self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                             self.counts, cp, now=self.clock(), calls=self._calls_delta())
                 raise fatal
             decide = confirmations > 0 and self.opt_in_mode != "double_accepted"
@@ -462,7 +418,7 @@ class SyncRun:
                 self.opt_in_mode = "unknown"
             if decide:
                 # Only what was sent is recorded; the run ends here and the user decides.
-                self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+                self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                             self.counts, None, now=self.clock(), calls=self._calls_delta())
                 return RunStatus.NEEDS_DECISION
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
@@ -470,7 +426,7 @@ class SyncRun:
             after = rows[-1].sort_key
             pending, done = {}, set()
             self.checkpoint = {"stage": "write", "after": after}
-            self._store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
+            self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                         self.counts, self.checkpoint, now=self.clock(), calls=self._calls_delta())
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} of {total:,} customers")
@@ -514,11 +470,11 @@ class SyncRun:
         """Send these writes; those that failed transiently (after the HTTP layer's retries) are
         sent again — only they, the others keep their answers — after growing pauses."""
         results = self._send(snap, plans)
-        for attempt in range(len(self.retry_delays)):
+        for attempt in range(len(self.patience.retry_delays)):
             failed = [p for p in plans if is_transient(results.get(p.contact_id))]
             if not failed:
                 break
-            if not self._wait_round(attempt, *(results[p.contact_id] for p in failed)):
+            if not self.patience.wait_round(attempt, *(results[p.contact_id] for p in failed)):
                 break
             log.info("sync run %s: sending %d contacts again after transient failures", self.run_id, len(failed))
             results.update(self._send(snap, failed))
@@ -601,60 +557,6 @@ class SyncRun:
         now, before = self._calls(), self._calls_mark
         self._calls_mark = now
         return now[0] - before[0], now[1] - before[1]
-
-    # ------------------------------------------------------------------ transient failures
-
-    def _wait_round(self, attempt: int, *errors: BaseException) -> bool:
-        """Before retry round ``attempt``: False (give up) when the rounds are spent, a failure is
-        not transient or the run was cancelled; else pause (growing, at least a 429's wait)."""
-        if attempt >= len(self.retry_delays) or not errors or not all(is_transient(e) for e in errors):
-            return False
-        delay = self.retry_delays[attempt]
-        now = datetime.now(UTC)
-        for error in errors:
-            if isinstance(error, RateLimited):
-                delay = max(delay, min(MAX_TRANSIENT_WAIT, (error.resume_at - now).total_seconds()))
-        log.info("sync run %s: %s; trying again in %.1fs (round %d)", getattr(self, "run_id", "?"),
-                 type(errors[0]).__name__, delay, attempt + 1)
-        return self._pause(delay)
-
-    def _pause(self, seconds: float) -> bool:
-        """Sleep; a cancel cuts it short. False when cancelled."""
-        if self._sleep is not None:
-            self._sleep(seconds)
-            return not self.cancel.cancelled
-        deadline = time.monotonic() + seconds
-        while not self.cancel.cancelled:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            time.sleep(min(0.2, left))
-        return not self.cancel.cancelled
-
-    def _again(self, fn, *args, **kwargs):
-        """A call to Zoho outside the batches, tried again on transient failures (a few rounds)."""
-        attempt = 0
-        while True:
-            try:
-                return fn(*args, **kwargs)
-            except ZohoError as exc:
-                if not self._wait_round(attempt, exc):
-                    raise
-                attempt += 1
-
-    def _store(self, fn, *args, **kwargs):
-        """A write to the app's database, tried again while it is busy or the disk is full."""
-        attempt = 0
-        while True:
-            try:
-                return fn(*args, **kwargs)
-            except (DiskFull, DatabaseBusy) as exc:
-                if attempt >= len(self.retry_delays):
-                    raise
-                log.warning("sync run %s: the database write failed (%s); trying again",
-                            getattr(self, "run_id", "?"), type(exc).__name__)
-                (self._sleep or time.sleep)(self.retry_delays[attempt])  # what was done must be saved
-                attempt += 1
 
     def _report(self, phase: str, done: int, total: int | None, message: str) -> None:
         try:

@@ -1,4 +1,4 @@
-"""The window (PySide6): a thin client of ``desktop_app.service.AppService``.
+"""The window (PySide6): a thin client of ``desktop_app.app.AppService``.
 
 All blocking work goes through ``jobs.JobRunner`` (qasync's executor), never the GUI thread.
 """

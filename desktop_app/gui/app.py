@@ -121,8 +121,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def main(args=None) -> int:
     import qasync
 
+    from desktop_app.app import AppService
     from desktop_app.gui.session import GuiSession
-    from desktop_app.service import AppService
 
     paths = config.app_paths().ensure()
     config.setup_logging(paths)

@@ -81,6 +81,9 @@ class Controller(QObject):
     async def call(self, fn, *args, **kwargs):
         return await self.jobs.call(fn, *args, **kwargs)
 
+    async def call_long(self, fn, *args, **kwargs):
+        return await self.jobs.call_long(fn, *args, **kwargs)
+
     # ------------------------------------------------------------------ reading state
 
     async def refresh(self) -> None:
@@ -127,11 +130,11 @@ class Controller(QObject):
     # ------------------------------------------------------------------ connecting
 
     async def sign_in_sandbox(self) -> list:
-        return await self.call(self.service.sign_in_sandbox)
+        return await self.call_long(self.service.sign_in_sandbox)
 
     async def sign_in_zoho(self, dc: str, client_id: str, client_secret: str,
                            cancel: threading.Event) -> list:
-        return await self.call(self.service.sign_in_zoho, dc, client_id, client_secret, cancel=cancel)
+        return await self.call_long(self.service.sign_in_zoho, dc, client_id, client_secret, cancel=cancel)
 
     async def owner_warning(self, org_id: str) -> str | None:
         return await self.call(self.service.owner_warning, org_id)
@@ -185,7 +188,7 @@ class Controller(QObject):
         self.run_started.emit()
         outcome = None
         try:
-            outcome = await self.call(self.service.run_sync, trigger=trigger, progress=self._bridge,
+            outcome = await self.call_long(self.service.run_sync, trigger=trigger, progress=self._bridge,
                                       cancel=self._cancel)
             self.last_outcome = outcome
             if trigger == RunTrigger.SCHEDULED:

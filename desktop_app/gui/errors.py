@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.service import describe as service_describe
+from desktop_app.app import describe as service_describe
 
 LOG_HINT = "Details are in the log file (Help → Open log folder)."
 

@@ -72,7 +72,7 @@ class Flows:
         try:
             if conn.is_sandbox:
                 w.set_status("Signing in to the sample organization again…")
-                orgs = await c.call(c.service.sign_in_again)
+                orgs = await c.call_long(c.service.sign_in_again)
             else:
                 orgs = await self._sign_in_again()
                 if orgs is None:
@@ -96,7 +96,7 @@ class Flows:
         self.dialog = waiting
         waiting.open()
         try:
-            return await c.call(c.service.sign_in_again, cancel=cancel)
+            return await c.call_long(c.service.sign_in_again, cancel=cancel)
         finally:
             was_cancelled = cancel.is_set()
             waiting.done(QDialog.DialogCode.Accepted)

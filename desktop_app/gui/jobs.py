@@ -1,7 +1,10 @@
-"""The one background mechanism of the window: qasync's executor (Qt worker threads).
+"""The one background mechanism of the window: two worker threads, never the GUI thread.
 
-``await jobs.call(fn, ...)`` runs a blocking call (HTTP, SQLite) off the GUI thread and resumes
-on it with the result. ``busy`` counts running jobs so screens can show a busy indicator.
+``await jobs.call(fn, ...)`` runs a blocking call (HTTP, SQLite) on the *service* thread and
+resumes on the GUI thread with the result; ``await jobs.call_long(fn, ...)`` runs a long one (a
+sync run, a sign-in waiting for the browser) on the *run* thread, so the views stay live
+meanwhile. One thread each: the façade sees at most two callers at once, in a known shape,
+instead of a pool's arbitrary many. ``busy`` counts running jobs for a busy indicator.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -25,22 +29,37 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._running = 0
         self._tasks: set[asyncio.Task] = set()
+        self._service = ThreadPoolExecutor(max_workers=1, thread_name_prefix="app-service")
+        self._run = ThreadPoolExecutor(max_workers=1, thread_name_prefix="app-run")
 
     @property
     def busy(self) -> bool:
         return self._running > 0
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on the service thread (short calls, one after the other)."""
+        return await self._on(self._service, fn, *args, **kwargs)
+
+    async def call_long(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on the run thread (a sync run, a sign-in waiting for a browser)."""
+        return await self._on(self._run, fn, *args, **kwargs)
+
+    async def _on(self, executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         self._running += 1
         if self._running == 1:
             self.busy_changed.emit(True)
         try:
-            return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+            return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
         finally:
             self._running -= 1
             if self._running == 0:
                 self.busy_changed.emit(False)
+
+    def close(self) -> None:
+        """At shutdown, after ``drain``: the threads end once their current call returns."""
+        for executor in (self._service, self._run):
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def spawn(self, coro) -> asyncio.Task:
         """Start a coroutine from a plain Qt slot; keeps a reference so it is not collected."""

@@ -72,7 +72,8 @@ class GuiSession:
         if self.window.flows.dialog is not None:  # a flow waiting on a dialog ends as "cancelled"
             self.window.flows.dialog.reject()
         await self.controller.jobs.drain()
-        await asyncio.get_running_loop().run_in_executor(None, self.service.close)
+        await self.controller.jobs.call(self.service.close)  # after every service call before it
+        self.controller.jobs.close()
         if self.tray is not None:
             self.tray.hide()
         # Closed last: closing the last window may quit the application (and stop the loop).

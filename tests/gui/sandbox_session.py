@@ -40,8 +40,8 @@ def sandbox_admin(server):
 
 
 def new_session():
+    from desktop_app.app import AppService
     from desktop_app.gui.session import GuiSession
-    from desktop_app.service import AppService
 
     return GuiSession(AppService(config.app_paths()), use_tray=False)
 

@@ -20,7 +20,7 @@ from tests.gui.sandbox_session import flush_deletes, new_session, until
 
 def _prepare() -> None:
     """Connect, create a sync and run it once, the way a user did before the disk turned read-only."""
-    from desktop_app.service import AppService
+    from desktop_app.app import AppService
 
     with AppService(config.app_paths()) as svc:
         org = svc.sign_in_sandbox()[0]

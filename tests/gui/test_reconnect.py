@@ -14,7 +14,7 @@ from tests.gui.sandbox_session import associate_sandbox, until
 
 
 def _revoke(svc, url: str) -> None:
-    conn = svc._require_connection()
+    conn = svc.require_connection()
     refresh = svc.secrets.get(conn.secret_key)
     resp = requests.post(f"{url}/oauth/v2/token/revoke", params={"token": refresh}, timeout=30)
     assert resp.json().get("status") == "success", resp.text

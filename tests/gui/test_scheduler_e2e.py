@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import pytest
 
 from desktop_app import config
+from desktop_app.app import ServiceError
 from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.run import RunStatus, RunTrigger
 from desktop_app.domain.schedule import Schedule, next_run
 from desktop_app.domain.settings import SyncSettings
 from desktop_app.gui.history_model import DETAILS, STATUS, TOTAL
-from desktop_app.service import ServiceError
 from tests.gui.sandbox_session import (
     FINISH,
     accept_disclaimer,
@@ -43,8 +43,8 @@ class Clock:
 
 @pytest.fixture
 def clocked(loop, sandbox):
+    from desktop_app.app import AppService
     from desktop_app.gui.session import GuiSession
-    from desktop_app.service import AppService
 
     clock = Clock()
     s = GuiSession(AppService(config.app_paths(), clock=clock), use_tray=False, recheck_ms=RECHECK_MS)

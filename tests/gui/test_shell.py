@@ -152,7 +152,7 @@ def test_a_second_launch_asks_the_first_to_show_itself(qapp, qtbot, tmp_path):
 
 def test_run_endings_are_sentences_and_needs_decision_says_what_to_do():
     from desktop_app.domain.counts import RunCounts
-    from desktop_app.engine.run import RunOutcome
+    from desktop_app.engine.outcome import RunOutcome
     from desktop_app.gui.errors import describe_outcome
 
     decide = describe_outcome(RunOutcome(1, "needs_decision", "full", RunCounts(awaiting=1), "…"))

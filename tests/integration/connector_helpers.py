@@ -5,9 +5,10 @@ from __future__ import annotations
 import requests
 
 from desktop_app import config
-from desktop_app.connectors.auth import OAuthClient, TokenManager, sign_in_auto_approve
+from desktop_app.connectors.auth import OAuthClient, TokenManager
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.connectors.session import build_clients
+from desktop_app.connectors.signin import sign_in_auto_approve
 
 
 def admin_headers(srv) -> dict[str, str]:

@@ -11,12 +11,7 @@ import pytest
 import requests
 
 from desktop_app import config
-from desktop_app.connectors.auth import (
-    LoopbackReceiver,
-    TokenManager,
-    sign_in_auto_approve,
-    sign_in_with_code,
-)
+from desktop_app.connectors.auth import TokenManager
 from desktop_app.connectors.errors import AuthError, AuthExpired, RateLimited
 from desktop_app.connectors.limiter import Limiter, allowed_calls
 from desktop_app.connectors.secrets import SecretStore
@@ -26,6 +21,7 @@ from desktop_app.connectors.session import (
     connect_sandbox,
     refresh_token_name,
 )
+from desktop_app.connectors.signin import LoopbackReceiver, sign_in_auto_approve, sign_in_with_code
 from tests.integration.connector_helpers import admin, admin_headers, oauth_for
 
 

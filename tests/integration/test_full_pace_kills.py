@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app import cli, config
+from desktop_app.app import AppService
 from desktop_app.connectors.limiter import allowed_calls
 from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.domain.limits import LIMITS
 from desktop_app.sandbox import SandboxServer
-from desktop_app.service import AppService
 from desktop_app.store.models import ApiUse
 
 CUSTOMERS = 3000

@@ -36,7 +36,7 @@ def _home(root: Path, name: str, template: Path, monkeypatch) -> tuple[SandboxSe
 
 
 def _content(srv: SandboxServer) -> list[tuple]:
-    from desktop_app.service import AppService
+    from desktop_app.app import AppService
 
     with AppService() as svc:
         key = svc.sync().list_key
@@ -54,7 +54,7 @@ def _running(writing: bool) -> bool:
 
 
 def _history() -> list[dict]:
-    from desktop_app.service import AppService
+    from desktop_app.app import AppService
 
     with AppService() as svc:
         return [{"status": r.status, "kind": r.kind, **r.counts.as_dict()} for r in svc.runs()]

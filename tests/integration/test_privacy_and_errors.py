@@ -24,9 +24,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from desktop_app import config
-from desktop_app.connectors.auth import AuthError, LoopbackReceiver
+from desktop_app.connectors.errors import AuthError
 from desktop_app.connectors.limiter import Limiter, restore_usage
 from desktop_app.connectors.sandbox_admin import SandboxAdmin, SandboxAdminError, forget_token
+from desktop_app.connectors.signin import LoopbackReceiver
 from desktop_app.sandbox.server import runfile_path
 from desktop_app.store import db as store_db
 from tests.integration.sync_helpers import connect_and_create, run_cli

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from desktop_app import config
-from desktop_app.service import AppService
+from desktop_app.app import AppService
 from tests.integration.sync_helpers import connect_and_create, history, list_key, run_cli
 
 
@@ -86,7 +86,7 @@ def test_signal_stops_the_run_at_a_batch_then_sync_run_continues(app_sandbox, ad
 
 def _revoke_sign_in(url: str) -> None:
     with AppService() as svc:
-        conn = svc._require_connection()
+        conn = svc.require_connection()
         refresh = svc.secrets.get(conn.secret_key)
     assert refresh
     resp = requests.post(f"{url}/oauth/v2/token/revoke", params={"token": refresh}, timeout=30)
@@ -181,7 +181,7 @@ def test_a_reconnect_revokes_the_sign_in_it_replaces(app_sandbox, admin, capsys)
     """Zoho keeps at most 20 refresh tokens per client: the replaced one must not linger."""
     connect_and_create(capsys, run=False)
     with AppService() as svc:
-        old = svc.secrets.get(svc._require_connection().secret_key)
+        old = svc.secrets.get(svc.require_connection().secret_key)
         svc.mark_reconnect_needed()  # Zoho refused the sign-in once (it still works)
     assert run_cli("connect", "sandbox") == 0
     assert "Reconnected" in capsys.readouterr().out

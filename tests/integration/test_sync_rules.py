@@ -6,10 +6,10 @@ import csv
 import json
 from datetime import UTC, datetime, timedelta
 
+from desktop_app.app import AppService
 from desktop_app.connectors.limiter import Limiter
 from desktop_app.domain import emails
 from desktop_app.engine.progress import CancelToken
-from desktop_app.service import AppService
 from tests.integration.sync_helpers import (
     connect_and_create,
     history,
@@ -433,7 +433,7 @@ def test_the_books_plan_sets_the_daily_cap_and_an_unknown_plan_gets_the_smallest
     connect_and_create(capsys, run=False)
     with AppService() as svc:
         svc.clients()
-        limiter = svc._clients[2]
+        limiter = svc.client_factory.limiter
         daily = [w for limit in limiter.limits_of("books") for w in limit.windows if w.seconds == 86_400]
         assert [w.calls for w in daily] == [1_000]
     # A connection saved before the plan was kept reads it once, then remembers it.
@@ -445,7 +445,8 @@ def test_the_books_plan_sets_the_daily_cap_and_an_unknown_plan_gets_the_smallest
         admin.config(books_plan="Professional")
         mark = admin.last_call_number()
         svc.clients()
-        daily = [w for limit in svc._clients[2].limits_of("books") for w in limit.windows if w.seconds == 86_400]
+        limits = svc.client_factory.limiter.limits_of("books")
+        daily = [w for limit in limits for w in limit.windows if w.seconds == 86_400]
         assert [w.calls for w in daily] == [5_000]
         orgs = [c for c in admin.calls(since=mark) if c["path"].endswith("/organizations")]
         assert len(orgs) == 1

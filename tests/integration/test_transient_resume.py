@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from desktop_app import config
+from desktop_app.app import AppService
 from desktop_app.connectors import errors as connector_errors
 from desktop_app.connectors import http as connector_http
 from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.engine import run as engine_run
 from desktop_app.sandbox import SandboxServer
-from desktop_app.service import AppService
 from tests.integration.sync_helpers import run_cli
 
 CUSTOMERS = 400

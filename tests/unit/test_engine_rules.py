@@ -20,7 +20,8 @@ from desktop_app.connectors.errors import ApiError, AuthExpired, Locked, Unavail
 from desktop_app.domain.mapping import default_mapping
 from desktop_app.domain.skips import SkipReason
 from desktop_app.domain.zoho import NotFound, SubscribeRefused
-from desktop_app.engine.run import SyncRun, double_opt_in_message
+from desktop_app.engine.outcome import double_opt_in_message
+from desktop_app.engine.run import SyncRun
 from desktop_app.store import repo
 from desktop_app.store.db import Database
 from desktop_app.store.lock import RunLock

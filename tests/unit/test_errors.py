@@ -182,7 +182,8 @@ def test_token_lifetime_prefers_expires_in_sec_and_reads_large_expires_in_as_ms(
 
 
 def test_self_client_scopes_are_one_constant_used_by_the_missing_scope_sentence():
-    from desktop_app.connectors.auth import SCOPES, SELF_CLIENT_SCOPES, missing_scopes_sentence
+    from desktop_app.connectors.auth import SCOPES, SELF_CLIENT_SCOPES
+    from desktop_app.connectors.signin import missing_scopes_sentence
 
     assert ",".join(SCOPES) == SELF_CLIENT_SCOPES and "ZohoCampaigns.contact.ALL" in SELF_CLIENT_SCOPES
     one = missing_scopes_sentence(["ZohoBooks.contacts.READ"])

@@ -3,10 +3,10 @@
 - no Qt outside ``gui/``;
 - ``domain/`` is pure: the standard library's pure modules and itself, no I/O;
 - the Sandbox is the other side of the wire: nothing under ``sandbox/`` imports the app's
-  connectors, engine, store, service, CLI or GUI (it may use ``domain/`` and ``config``);
+  connectors, engine, store, app (the façade), CLI or GUI (it may use ``domain/`` and ``config``);
 - ``store/`` and ``connectors/`` know nothing of each other, of the engine or of the front ends;
 - the engine knows only the domain and its ports (no connector, no store, no SQL, no HTTP, no front
-  end, no Sandbox); the service (the façade) knows no front end.
+  end, no Sandbox); the façade (``app/``) knows no front end.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "desktop_app"
 
-APP_SIDE = ("desktop_app.connectors", "desktop_app.engine", "desktop_app.store", "desktop_app.service",
+APP_SIDE = ("desktop_app.connectors", "desktop_app.engine", "desktop_app.store", "desktop_app.app",
             "desktop_app.gui", "desktop_app.cli")
 FRONT_ENDS = ("desktop_app.gui", "desktop_app.cli")
 # What the pure domain may import: the standard library's modules without I/O, and itself.
@@ -73,13 +73,14 @@ def test_the_domain_is_pure():
 
 @pytest.mark.parametrize(("folder", "forbidden"), [
     ("sandbox", (*APP_SIDE, "PySide6")),
-    ("store", ("desktop_app.connectors", "desktop_app.engine", "desktop_app.service", *FRONT_ENDS)),
-    ("connectors", ("desktop_app.store", "desktop_app.engine", "desktop_app.service", *FRONT_ENDS)),
+    ("store", ("desktop_app.connectors", "desktop_app.engine", "desktop_app.app", *FRONT_ENDS)),
+    ("connectors", ("desktop_app.store", "desktop_app.engine", "desktop_app.app", *FRONT_ENDS)),
     # The engine talks to Books, Campaigns, its store and its lock through engine/ports.py only.
-    ("engine", ("desktop_app.connectors", "desktop_app.store", "desktop_app.service", "desktop_app.sandbox",
+    ("engine", ("desktop_app.connectors", "desktop_app.store", "desktop_app.app", "desktop_app.sandbox",
                 "sqlalchemy", "requests", *FRONT_ENDS)),
-    ("", FRONT_ENDS),  # service.py, config.py (the modules at the top of the package)
-], ids=["sandbox", "store", "connectors", "engine", "top-level"])
+    ("app", (*FRONT_ENDS, "PySide6")),  # the façade and its use cases serve both front ends
+    ("", FRONT_ENDS),  # config.py (the modules at the top of the package)
+], ids=["sandbox", "store", "connectors", "engine", "app", "top-level"])
 def test_the_arrows_hold(folder, forbidden):
     found = _violations(folder, forbidden)
     if not folder:  # __main__ is the front door itself

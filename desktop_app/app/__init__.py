@@ -1,0 +1,25 @@
+"""The application layer: the ``AppService`` façade over its use cases (accounts, sync
+configuration, runs and history, the Sandbox host, the client factory), the views it returns and
+``describe``, the one translator of failures for the CLI and the window."""
+
+from desktop_app.app.errors import ServiceError, describe
+from desktop_app.app.facade import AppService
+from desktop_app.app.sandbox_host import SANDBOX_LIMITS
+from desktop_app.app.views import (
+    NEEDS_DECISION,
+    OPT_IN_ACCEPTED,
+    OPT_IN_DIRECT,
+    OPT_IN_UNKNOWN,
+    ConnectionInfo,
+    ConsentView,
+    InitiatePreview,
+    MappingView,
+    NotificationView,
+    RunView,
+    SyncView,
+    owner_warning,
+)
+
+__all__ = ["NEEDS_DECISION", "OPT_IN_ACCEPTED", "OPT_IN_DIRECT", "OPT_IN_UNKNOWN", "SANDBOX_LIMITS", "AppService",
+           "ConnectionInfo", "ConsentView", "InitiatePreview", "MappingView", "NotificationView", "RunView",
+           "ServiceError", "SyncView", "describe", "owner_warning"]

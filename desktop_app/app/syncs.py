@@ -1,0 +1,211 @@
+"""The sync's configuration: the wizard's checks (R10–R16), create and edit (R26: a mapping change
+means a full run; a schedule change moves the next run), double opt-in, pause and resume, and
+whether a scheduled run is due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from desktop_app import config
+from desktop_app.app.accounts import Accounts
+from desktop_app.app.context import Context, utc_now
+from desktop_app.app.errors import ServiceError
+from desktop_app.app.views import (
+    OPT_IN_ACCEPTED,
+    OPT_IN_UNKNOWN,
+    InitiatePreview,
+    MappingView,
+    SyncView,
+    run_view,
+)
+from desktop_app.domain import mapping as dmapping
+from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
+from desktop_app.domain.schedule import next_run, parse_schedule
+from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
+from desktop_app.store import models, repo
+
+
+class SyncConfig:
+    def __init__(self, ctx: Context, accounts: Accounts) -> None:
+        self.ctx = ctx
+        self.accounts = accounts
+
+    def sync(self) -> SyncView | None:
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            return self._sync_view(s, sync) if sync else None
+
+    def _sync_view(self, s, sync: models.Sync) -> SyncView:
+        rows = repo.mapping_rows(s, sync)
+        labels = {f.key: f.label for f in dmapping.BOOKS_STANDARD_FIELDS}
+        mapping = tuple(MappingView(r.books_field, labels.get(r.books_field, r.books_field), r.campaigns_field,
+                                    r.new_field, r.locked) for r in sorted(rows, key=lambda r: r.position))
+        last = repo.latest_run(s, sync.id)
+        try:
+            schedule_text = parse_schedule(sync.schedule_spec).describe()
+        except ValueError:
+            schedule_text = sync.schedule_spec
+        return SyncView(
+            id=sync.id, list_key=sync.list_key, list_name=sync.list_name,
+            subscription_type=sync.subscription_type, topic_ids=tuple(sync.topic_ids or ()),
+            topic_names=tuple(sync.topic_names or ()),
+            lawful_basis=sync.lawful_basis, gdpr=sync.gdpr, opt_in_mode=sync.opt_in_mode or OPT_IN_UNKNOWN,
+            update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
+            schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
+            last_run=run_view(last) if last else None, mapping=mapping, created_at=sync.created_at)
+
+    def mapping_problems(self, rows: Sequence[MappingRow]) -> list[RowProblem]:
+        return validate_mapping(rows, self.accounts.books_fields(), self.accounts.campaigns_fields())
+
+    def validate(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> list[str]:
+        conn = self.accounts.require_connection()
+        topics = self.accounts.topics()
+        consent = self.accounts.consent()
+        gdpr = bool(conn.gdpr_enabled) or bool(settings.gdpr)
+        problems = validate_settings(settings, gdpr_enabled=gdpr, topic_count=len(topics),
+                                     subscription_field=consent.can_set_subscription,
+                                     lawful_basis_field=consent.can_set_lawful_basis)
+        if settings.gdpr is False and conn.gdpr_enabled:
+            problems.append("This Zoho Campaigns account has a Lawful Basis field, so GDPR compliance is on "
+                            "there; leave the GDPR answer out.")
+        known = {t.id for t in topics}
+        problems += [f"Topic {t} does not exist in Zoho Campaigns." for t in settings.topic_ids if t not in known]
+        lists = {m.key: m for m in self.accounts.lists()}
+        if settings.list_key and settings.list_key not in lists:
+            problems.append(f"The list {settings.list_name or settings.list_key} no longer exists in "
+                            "Zoho Campaigns; choose another list.")
+        problems += [f"Row {p.row + 1}: {p.message}" for p in self.mapping_problems(rows)]
+        return problems
+
+    def preview_initiate(self, settings: SyncSettings) -> InitiatePreview:
+        """Customers this sync would add as Marketing contacts (R16), from one Books read."""
+        from desktop_app.domain import emails
+
+        books, _ = self.accounts.clients()
+        total = 0
+        keys: set[str] = set()
+        for page in books.iter_customer_pages():
+            for c in page.customers:
+                total += 1
+                verdict = emails.check(c.email)
+                if verdict.ok and verdict.key:
+                    keys.add(verdict.key)
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            known = repo.linked_email_keys(s, sync.id) if sync is not None else set()
+        settable = self.accounts.consent().can_set_subscription
+        # Without a Subscription Type field every contact arrives as Marketing, whatever was chosen.
+        marketing = settings.subscription_type is SubscriptionType.MARKETING or not settable
+        additions = len(keys - known) if marketing else 0
+        arriving = SubscriptionType.MARKETING if marketing else settings.subscription_type
+        return InitiatePreview(total, additions, arriving.value, settable)
+
+    def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:
+        if not topic_ids:
+            return []
+        names = {t.id: t.name for t in self.accounts.topics()}
+        return [names.get(t, t) for t in topic_ids]
+
+    def _check(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> None:
+        problems = self.validate(settings, rows)
+        if problems:
+            raise ServiceError("The sync cannot be saved: " + " ".join(problems), title="Fix the sync settings")
+
+    def create_sync(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> SyncView:
+        conn = self.accounts.require_connection()
+        with self.ctx.db.session() as s:
+            if repo.get_sync(s) is not None:
+                raise ServiceError("A sync already exists. Only one sync can be set up; edit it instead.",
+                                   title="Sync exists")
+        self._check(settings, rows)
+        now = utc_now()
+        with self.ctx.db.session() as s:
+            sync = models.Sync(
+                connection_id=conn.id, list_key=settings.list_key, list_name=settings.list_name,
+                subscription_type=settings.subscription_type.value, topic_ids=list(settings.topic_ids),
+                topic_names=self._topic_names(settings.topic_ids),
+                lawful_basis=settings.lawful_basis.value if settings.lawful_basis else None,
+                gdpr=self._gdpr_answer(settings), opt_in_mode=OPT_IN_UNKNOWN,
+                update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
+                mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
+                updated_at=now, needs_full=True, next_run_at=None)
+            repo.create_sync(s, sync)
+            s.flush()
+            repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked) for r in rows])
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def edit_sync(self, settings: SyncSettings, rows: Sequence[MappingRow]) -> SyncView:
+        self._check(settings, rows)
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            fingerprint = dmapping.mapping_fingerprint(rows)
+            list_changed = settings.list_key != sync.list_key
+            changed = (fingerprint != sync.mapping_fingerprint or settings.update_empty != sync.update_empty
+                       or list_changed)
+            if list_changed:
+                # The state table describes the old list: nobody is in the new one yet, and whether
+                # the new list sends confirmation emails (double opt-in) is not known yet.
+                repo.reset_links_for_new_list(s, sync.id)
+                sync.opt_in_mode = OPT_IN_UNKNOWN
+            sync.list_key, sync.list_name = settings.list_key, settings.list_name
+            sync.subscription_type = settings.subscription_type.value
+            sync.topic_ids = list(settings.topic_ids)
+            sync.topic_names = self._topic_names(settings.topic_ids)
+            sync.lawful_basis = settings.lawful_basis.value if settings.lawful_basis else None
+            sync.gdpr = self._gdpr_answer(settings)
+            sync.update_empty = settings.update_empty
+            if settings.schedule.spec != sync.schedule_spec and sync.next_run_at is not None:
+                # The next run follows the new schedule (weekly → hourly must not wait for the
+                # weekly slot); a sync that never ran stays due at once.
+                sync.next_run_at = next_run(settings.schedule, self.ctx.clock(), config.local_zone())
+            sync.schedule_spec = settings.schedule.spec
+            sync.updated_at = utc_now()
+            if changed:  # R26: a mapping change triggers a full run
+                sync.mapping_version += 1
+                sync.mapping_fingerprint = fingerprint
+                sync.needs_full = True
+                repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked)
+                                               for r in rows])
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def _gdpr_answer(self, settings: SyncSettings) -> bool | None:
+        """The user's GDPR answer is kept only when the account has no Lawful Basis field."""
+        return None if self.accounts.consent().can_set_lawful_basis else settings.gdpr
+
+    def accept_double_opt_in(self) -> SyncView:
+        """The user accepts that the list sends confirmation emails: the next run sends them to all."""
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            repo.set_opt_in_mode(s, sync, OPT_IN_ACCEPTED)
+            return self._sync_view(s, sync)
+
+    def _set_paused(self, paused: bool) -> SyncView:
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            if sync is None:
+                raise ServiceError("No sync is configured yet; create one first.", title="No sync")
+            sync.paused = paused
+            sync.updated_at = utc_now()
+            s.flush()
+            return self._sync_view(s, sync)
+
+    def pause(self) -> SyncView:
+        return self._set_paused(True)
+
+    def resume(self) -> SyncView:
+        return self._set_paused(False)
+
+    def is_due(self, now: datetime) -> bool:
+        view = self.sync()
+        if view is None or view.paused or view.needs_decision or self.accounts.needs_reconnect():
+            # needs_reconnect (R42): each run would only fail again and add another failed row
+            # waiting for a decision: each run would send one more customer a confirmation email
+            return False
+        return view.next_run_at is None or view.next_run_at <= now
