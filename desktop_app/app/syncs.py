@@ -20,6 +20,7 @@ from desktop_app.app.views import (
     run_view,
 )
 from desktop_app.domain import mapping as dmapping
+from desktop_app.domain import policy
 from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
 from desktop_app.domain.schedule import next_run, parse_schedule
 from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
@@ -144,8 +145,9 @@ class SyncConfig:
                 raise ServiceError("No sync is configured yet; create one first.", title="No sync")
             fingerprint = dmapping.mapping_fingerprint(rows)
             list_changed = settings.list_key != sync.list_key
-            changed = (fingerprint != sync.mapping_fingerprint or settings.update_empty != sync.update_empty
-                       or list_changed)
+            changed = policy.edit_needs_full(mapping_changed=fingerprint != sync.mapping_fingerprint,
+                                             update_empty_changed=settings.update_empty != sync.update_empty,
+                                             list_changed=list_changed)
             if list_changed:
                 # The state table describes the old list: nobody is in the new one yet, and whether
                 # the new list sends confirmation emails (double opt-in) is not known yet.

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from desktop_app.config import REDIRECT_PORTS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, redirect_uri
+from desktop_app.domain.wire import REDIRECT_PORTS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, redirect_uri
 from desktop_app.sandbox import contract
 from desktop_app.sandbox.http import Answer, Request, html_answer, json_answer, redirect
 from desktop_app.sandbox.limits import Limiter

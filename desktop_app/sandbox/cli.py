@@ -12,14 +12,8 @@ import json
 import signal
 import sys
 
-from desktop_app.config import (
-    ENV_ACCOUNTS_URL,
-    ENV_BOOKS_URL,
-    ENV_CAMPAIGNS_URL,
-    ENV_HOME,
-    SANDBOX_CLIENT_ID,
-    app_paths,
-)
+from desktop_app.config.paths import ENV_ACCOUNTS_URL, ENV_BOOKS_URL, ENV_CAMPAIGNS_URL, ENV_HOME, app_paths
+from desktop_app.domain.wire import SANDBOX_CLIENT_ID
 from desktop_app.sandbox import customers as cust
 from desktop_app.sandbox.runfile import TOKEN_HEADER, runfile_path, running_server_info
 from desktop_app.sandbox.server import SandboxServer

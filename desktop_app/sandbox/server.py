@@ -23,8 +23,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from desktop_app import config
-from desktop_app.config import Endpoints
+from desktop_app.config.files import private_dir, private_sqlite, write_private
+from desktop_app.domain.wire import Endpoints
 from desktop_app.sandbox.app import SandboxApp
 from desktop_app.sandbox.contract import CONTRACTS, env_contract
 from desktop_app.sandbox.runfile import (  # noqa: F401  (running_server_* re-exported)
@@ -106,8 +106,8 @@ class SandboxServer:
         self.db_path = Path(db_path)
         self._port = int(port)
         self.admin_token = secrets.token_urlsafe(32)
-        config.private_dir(self.db_path.parent)
-        config.private_sqlite(self.db_path)  # 0600 before SQLite creates it (and its -wal/-shm)
+        private_dir(self.db_path.parent)
+        private_sqlite(self.db_path)  # 0600 before SQLite creates it (and its -wal/-shm)
         self.state = State(self.db_path)
         try:
             self._prepare(customers, seed, reset, owner_email)
@@ -172,7 +172,7 @@ class SandboxServer:
         self._httpd.app = self.app  # type: ignore[attr-defined]
         self.app.stopping.clear()
         register_token(self.url, self.admin_token)
-        config.write_private(runfile_path(self.db_path), json.dumps(
+        write_private(runfile_path(self.db_path), json.dumps(
             {"url": self.url, "pid": os.getpid(), "admin_token": self.admin_token}))
         log.info("Sandbox listening on %s (state %s)", self.url, self.db_path)
 

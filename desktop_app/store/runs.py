@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 
 from desktop_app.config import local_zone
+from desktop_app.domain import policy
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.plan import LinkState, Planned
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
-from desktop_app.domain.schedule import next_attempt, parse_schedule
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 from desktop_app.domain.sync import CARRIED, ORIGIN, RunHandle, StagedRow, SyncSnapshot, sort_key
 from desktop_app.store import repo
@@ -118,7 +118,8 @@ class RunState:
             if run is not None:
                 if run.status == RunStatus.FAILED:
                     # The history keeps the failure in a note; the row now says why it runs again.
-                    _add_notes(run, [_interruption_note(run, now)])
+                    _add_notes(run, [policy.interruption_note(run.error_message, run.finished_at or now, now,
+                                                              local_zone())])
                     run.finished_at = None
                     run.error_message = None
                     run.trigger = trigger
@@ -126,10 +127,9 @@ class RunState:
                 run.resume_at = None
                 run.phase = "resumed"
             else:
-                full = (force_full or snap.needs_full or snap.watermark is None or snap.last_full_at is None
-                        or now - snap.last_full_at >= full_every)
-                run = repo.start_run(s, s.get(Sync, snap.sync_id), kind=RunKind.FULL if full else RunKind.INCREMENTAL,
-                                     trigger=trigger, now=now)
+                kind = policy.run_kind(force_full=force_full, needs_full=snap.needs_full, watermark=snap.watermark,
+                                       last_full_at=snap.last_full_at, now=now, full_every=full_every)
+                run = repo.start_run(s, s.get(Sync, snap.sync_id), kind=kind, trigger=trigger, now=now)
                 run.checkpoint = {"stage": "read", "page": 0, ORIGIN: _origin(snap),
                                   **({CARRIED: carried} if carried else {})}
             return RunHandle(run.id, RunKind(run.kind), _counts(run), dict(run.checkpoint or {}))
@@ -221,7 +221,7 @@ class RunState:
             # One notification per failure streak: each retry of the same trouble would only
             # bury the first, which says why. A run the user started always reports.
             trigger = trigger or RunTrigger(run.trigger)
-            if failures <= 1 or trigger != RunTrigger.SCHEDULED:
+            if policy.notify(failures, trigger):
                 repo.add_notification(s, _notification(run, sync, trigger))
 
     # ------------------------------------------------------------------ staging
@@ -416,17 +416,6 @@ def _outdated(run: Run, snap: SyncSnapshot) -> bool:
     return origin.get("list_key") != snap.list_key or origin.get("mapping_version") != snap.mapping_version
 
 
-def _interruption_note(run: Run, now: datetime) -> str:
-    zone = local_zone()
-    stopped = (run.finished_at or now).astimezone(zone)
-    again = now.astimezone(zone)
-    when = stopped.strftime("%H:%M") if stopped.date() == again.date() else stopped.strftime("%Y-%m-%d %H:%M")
-    sentence = (run.error_message or "the run failed").rstrip()
-    if not sentence.endswith((".", "!", "?")):
-        sentence += "."
-    return f"Interrupted at {when}: {sentence[:-1]}; continued at {again.strftime('%H:%M')}."
-
-
 def _add_notes(run: Run, notes: list[str]) -> None:
     current = list(run.notes or [])
     room = MAX_NOTES - len(current)
@@ -456,33 +445,15 @@ def _reason_message(reason, detail: str | None) -> str:
 
 
 def _next_run(spec: str, now: datetime, failures: int = 0) -> datetime | None:
-    try:
-        return next_attempt(parse_schedule(spec), now, failures, local_zone())
-    except ValueError:
-        return None
+    return policy.next_run_at(spec, now, local_zone(), failures)
 
 
 def _notification(run: Run, sync: Sync | None, trigger: RunTrigger | None = None) -> Notification:
-    titles = {
-        RunStatus.COMPLETED: ("info", "Sync completed"),
-        RunStatus.FAILED: ("error", "Sync failed"),
-        RunStatus.CANCELLED: ("warning", "Sync cancelled"),
-        RunStatus.DEFERRED: ("warning", "Sync paused until the API limit resets"),
-        RunStatus.NEEDS_DECISION: ("warning", "Sync needs your decision"),
-    }
-    level, title = titles.get(run.status, ("info", f"Sync {run.status}"))
-    awaiting = f", {run.awaiting:,} awaiting confirmation" if run.awaiting else ""
-    body = (f"{run.total:,} customers: {run.added:,} added, {run.updated:,} updated, "
-            f"{run.unchanged:,} unchanged, {run.skipped:,} skipped{awaiting}.")
-    if run.error_message:
-        body = f"{run.error_message} {body}"
-    if run.status == RunStatus.FAILED and (trigger or run.trigger) == RunTrigger.SCHEDULED and sync is not None \
-            and sync.next_run_at is not None:
-        when = sync.next_run_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-        body += (f" The app tries again at {when}, then less often while it keeps failing; "
-                 "no further notice until a run completes.")
-    return Notification(run_id=run.id, sync_id=sync.id if sync else None, level=level, title=title,
-                        body=body, created_at=run.finished_at, read=False)
+    notice = policy.run_notice(RunStatus(run.status), _counts(run), run.error_message,
+                               trigger=RunTrigger(trigger or run.trigger),
+                               next_run=sync.next_run_at if sync is not None else None, zone=local_zone())
+    return Notification(run_id=run.id, sync_id=sync.id if sync else None, level=notice.level,
+                        title=notice.title, body=notice.body, created_at=run.finished_at, read=False)
 
 
 def _chunks(items: Sequence[str], n: int):
