@@ -13,7 +13,6 @@ from desktop_app.app.views import (
     ConnectionInfo,
     ConsentView,
     InitiatePreview,
-    MappingView,
     NotificationView,
     RunView,
     SyncView,
@@ -21,5 +20,5 @@ from desktop_app.app.views import (
 )
 
 __all__ = ["NEEDS_DECISION", "OPT_IN_ACCEPTED", "OPT_IN_DIRECT", "OPT_IN_UNKNOWN", "SANDBOX_LIMITS", "AppService",
-           "ConnectionInfo", "ConsentView", "InitiatePreview", "MappingView", "NotificationView", "RunView",
+           "ConnectionInfo", "ConsentView", "InitiatePreview", "NotificationView", "RunView",
            "ServiceError", "SyncView", "describe", "owner_warning"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from desktop_app.engine.outcome import RECONNECT_MESSAGE
 from desktop_app.store import models, repo
 
 log = logging.getLogger(__name__)
+
+# How long the account's catalogue (lists, topics, fields) read from Zoho is reused.
+CATALOGUE_SECONDS = 30.0
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Accounts:
         self._pending: _PendingSignIn | None = None
         self._books_fields: list | None = None
         self._consent: ConsentView | None = None
+        self._catalogue_cache: dict[str, tuple[float, list]] = {}
 
     def clients(self):
         """(books, campaigns) for the connected organization."""
@@ -225,7 +230,7 @@ class Accounts:
             info = connection_info(conn)
         self._pending = None
         self.factory.reset()
-        self._consent = None
+        self.forget_catalogue()
         return info
 
     def _reconnect(self, pending: _PendingSignIn, org, current: ConnectionInfo) -> ConnectionInfo:
@@ -263,7 +268,7 @@ class Accounts:
             self._revoke_replaced(signed_in.oauth, replaced)
         self._pending = None
         self.factory.reset()
-        self._consent = None
+        self.forget_catalogue()
         return info
 
     def _revoke_replaced(self, oauth: auth.OAuthClient, token: str) -> None:
@@ -292,13 +297,36 @@ class Accounts:
         return books.organizations()
 
     def lists(self) -> list:
-        return self.clients()[1].lists()
+        return self._catalogue("lists", lambda: self.clients()[1].lists())
 
     def topics(self) -> list:
-        return self.clients()[1].topics()
+        return self._catalogue("topics", lambda: self.clients()[1].topics())
 
     def campaigns_fields(self) -> list:
-        return self.clients()[1].fields()
+        return self._catalogue("fields", lambda: self.clients()[1].fields())
+
+    def _catalogue(self, name: str, fetch):
+        """The account's lists, topics and fields, read once per ``CATALOGUE_SECONDS``: checking a
+        sync, showing the disclaimer and saving it read the catalogue once, not three times."""
+        with self.ctx.lock:
+            found = self._catalogue_cache.get(name)
+            if found is not None and time.monotonic() - found[0] < CATALOGUE_SECONDS:
+                return list(found[1])
+        value = fetch()
+        with self.ctx.lock:
+            self._catalogue_cache[name] = (time.monotonic(), list(value))
+        return list(value)
+
+    def forget_catalogue(self, *names: str) -> None:
+        """Read the catalogue afresh: all of it after a change of connection, ``names`` (e.g.
+        "fields" after a run, which may have created fields) otherwise."""
+        with self.ctx.lock:
+            if names:
+                for name in names:
+                    self._catalogue_cache.pop(name, None)
+                return
+            self._catalogue_cache.clear()
+            self._consent = None
 
     def books_fields(self) -> list:
         """Standard customer fields plus the custom (cf_*) fields seen on the newest customers.
@@ -328,6 +356,7 @@ class Accounts:
         """The consent fields the API can set on this account (one contact/allfields read, cached)."""
         with self.ctx.lock:
             if self._consent is None:
+                self.campaigns_fields()  # the same contact/allfields read names the consent fields
                 found = self.clients()[1].consent_fields()
                 self._consent = ConsentView(found.subscription_type, found.lawful_basis)
             return self._consent
@@ -356,7 +385,7 @@ class Accounts:
                 s.delete(sync)
             repo.delete_connection(s)
         self.factory.reset()
-        self._consent = None
+        self.forget_catalogue()
 
     def simulate_activity(self, changes: int = 5) -> int:
         conn = self.require_connection()

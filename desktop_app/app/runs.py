@@ -39,7 +39,10 @@ class Runs:
         runner = SyncRun(RunState(self.ctx.db), books, campaigns, lock=RunLock(self.ctx.paths.run_lock_path),
                          trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
                          cancel=cancel, clock=self.ctx.clock)
-        outcome = runner.execute()  # every API call is in the usage ledger before it is sent
+        try:
+            outcome = runner.execute()  # every API call is in the usage ledger before it is sent
+        finally:
+            self.accounts.forget_catalogue("fields")  # the run may have created Campaigns fields
         if outcome.status == RunStatus.FAILED and outcome.error == RECONNECT_MESSAGE:
             self.accounts.mark_reconnect_needed(outcome.run_id)  # R42: scheduled runs pause until a reconnect
         elif outcome.status == RunStatus.COMPLETED:

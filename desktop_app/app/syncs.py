@@ -15,7 +15,6 @@ from desktop_app.app.views import (
     OPT_IN_ACCEPTED,
     OPT_IN_UNKNOWN,
     InitiatePreview,
-    MappingView,
     SyncView,
     run_view,
 )
@@ -38,10 +37,8 @@ class SyncConfig:
             return self._sync_view(s, sync) if sync else None
 
     def _sync_view(self, s, sync: models.Sync) -> SyncView:
-        rows = repo.mapping_rows(s, sync)
-        labels = {f.key: f.label for f in dmapping.BOOKS_STANDARD_FIELDS}
-        mapping = tuple(MappingView(r.books_field, labels.get(r.books_field, r.books_field), r.campaigns_field,
-                                    r.new_field, r.locked) for r in sorted(rows, key=lambda r: r.position))
+        rows = sorted(repo.mapping_rows(s, sync), key=lambda r: r.position)
+        mapping = tuple(MappingRow(r.books_field, r.campaigns_field, r.new_field, r.locked) for r in rows)
         last = repo.latest_run(s, sync.id)
         try:
             schedule_text = parse_schedule(sync.schedule_spec).describe()
@@ -54,7 +51,8 @@ class SyncConfig:
             lawful_basis=sync.lawful_basis, gdpr=sync.gdpr, opt_in_mode=sync.opt_in_mode or OPT_IN_UNKNOWN,
             update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
             schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
-            last_run=run_view(last) if last else None, mapping=mapping, created_at=sync.created_at)
+            last_run=run_view(last) if last else None, mapping=mapping,
+            mapping_labels=tuple(dmapping.books_label(r.books_key) for r in mapping), created_at=sync.created_at)
 
     def mapping_problems(self, rows: Sequence[MappingRow]) -> list[RowProblem]:
         return validate_mapping(rows, self.accounts.books_fields(), self.accounts.campaigns_fields())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desktop_app.domain.counts import RunCounts
+from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.run import RunStatus
 from desktop_app.store import models
 
@@ -69,15 +70,6 @@ class ConsentView:
 
 
 @dataclass(frozen=True)
-class MappingView:
-    books_field: str
-    books_label: str
-    campaigns_field: str
-    new_field: bool
-    locked: bool
-
-
-@dataclass(frozen=True)
 class SyncView:
     id: int
     list_key: str
@@ -94,7 +86,8 @@ class SyncView:
     paused: bool
     next_run_at: datetime | None
     last_run: RunView | None
-    mapping: tuple[MappingView, ...]
+    mapping: tuple[MappingRow, ...]  # the one mapping row shape, wizard to engine
+    mapping_labels: tuple[str, ...]  # each row's Books field as a person reads it
     created_at: datetime
 
     @property

@@ -340,7 +340,7 @@ def sync_edit(svc: AppService, args) -> int:
         return _accept_double_opt_in(svc, current)
     settings = _settings_from_args(svc, args, current)
     rows = (_parse_maps(args.map) if args.map is not None else
-            [MappingRow(m.books_field, m.campaigns_field, m.new_field, m.locked) for m in current.mapping])
+            list(current.mapping))
     problems = svc.validate(settings, rows)
     if problems:
         raise CommandError("The sync cannot be changed:\n  - " + "\n  - ".join(problems))

@@ -125,6 +125,7 @@ class Limiter:
         self._limits: dict[str, Limit] = dict(LIMITS)
         self._locked: dict[str, tuple[float, datetime]] = {}  # family → (clock until, wall until)
         self._unknown_at: float | None = None  # clock time since when earlier usage is unknown
+        self._offset: float | None = None  # wall − monotonic, fixed at the first call (``_epoch``)
         self.books_plan = books_plan
         self.ledger = ledger
 
@@ -220,7 +221,8 @@ class Limiter:
     def _admit(self, family: str, key: str, news: Sequence[Use],
                locks: Mapping[str, float]) -> tuple[float, float]:
         """(seconds to wait, wall now); takes the call when the wait is 0. Under ``_lock``."""
-        now, wall = self._clock(), self._wall().timestamp()
+        now = self._clock()
+        wall = self._epoch(now)
         self._absorb(news, locks, now, wall)
         self._check_held(family, now)
         windows = self._windows_of(family, key)
@@ -245,14 +247,25 @@ class Limiter:
         self._calls[family] += 1
         return 0.0, wall
 
+    def _epoch(self, now: float) -> float:
+        """The wall-clock time (epoch seconds) of the monotonic ``now``, through one offset fixed at
+        the first call: the calls this process records and the ones it checks them against stay
+        on one timeline (reading the two clocks per call would jitter by microseconds at the
+        edge of a window). Under ``_lock``."""
+        if self._offset is None:
+            self._offset = self._wall().timestamp() - now
+        return now + self._offset
+
     def _absorb(self, news: Iterable[Use], locks: Mapping[str, float], now: float, wall: float) -> None:
         """Take in what other processes recorded (``news``) and the locks they saw. Under ``_lock``."""
         for use in news:
-            age = wall - use.at
+            # A call stamped a hair after our "now" (another process's clocks, float rounding)
+            # was made now: it counts in full.
+            age = max(0.0, wall - use.at)
             if use.family == UNKNOWN_FAMILY:
-                self._fill_unknown(now - max(0.0, age))
+                self._fill_unknown(now - age)
                 continue
-            if use.family not in self._limits or age < 0:
+            if use.family not in self._limits:
                 continue
             for w in self._windows_of(use.family, use.key):
                 if age < w.seconds:

@@ -289,6 +289,17 @@ class MappingRow:
     locked: bool = False  # the Email → Contact Email row
 
 
+def books_label(key: str) -> str:
+    """What a person reads for a Books field key: the standard field's label, or a custom field's
+    name made readable (``cf_region`` → "Region"), as the wizard shows it."""
+    for f in BOOKS_STANDARD_FIELDS:
+        if f.key == key:
+            return f.label
+    if key.startswith("cf_"):
+        return key.removeprefix("cf_").replace("_", " ").title()
+    return key
+
+
 def default_mapping() -> tuple[MappingRow, ...]:
     return (
         MappingRow(BOOKS_EMAIL_KEY, CAMPAIGNS_EMAIL, locked=True),

@@ -273,23 +273,6 @@ def start_run(s: Session, sync: Sync, *, kind: RunKind, trigger: RunTrigger, now
     return run
 
 
-_RUN_PROGRESS = frozenset({"total", "added", "updated", "unchanged", "skipped", "awaiting", "estimated_total",
-                           "phase",
-                           "calls_books", "calls_campaigns", "watermark_end"})
-
-
-def save_checkpoint(s: Session, run: Run, checkpoint: dict | None, **progress: Any) -> Run:
-    """Store where a run is (JSON) with its counters, e.g. ``save_checkpoint(s, run, cp, added=3)``."""
-    unknown = set(progress) - _RUN_PROGRESS
-    if unknown:
-        raise StoreError(f"Cannot record {', '.join(sorted(unknown))} with a checkpoint.")
-    run.checkpoint = checkpoint
-    for name, value in progress.items():
-        setattr(run, name, value)
-    s.flush()
-    return run
-
-
 # Checkpoint keys that count a run's failed attempts (a failed run is re-opened by the next run,
 # so one row can stand for several failures): the scheduler's backoff is derived from them.
 FAILED_ATTEMPTS = "failed_attempts"

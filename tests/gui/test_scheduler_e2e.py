@@ -112,7 +112,7 @@ def _settings(view, schedule: Schedule) -> tuple[SyncSettings, list[MappingRow]]
                             subscription_type=view.subscription_type, topic_ids=tuple(view.topic_ids),
                             lawful_basis=view.lawful_basis, update_empty=view.update_empty, gdpr=view.gdpr,
                             schedule=schedule)
-    return settings, [MappingRow(m.books_field, m.campaigns_field, m.new_field, m.locked) for m in view.mapping]
+    return settings, list(view.mapping)
 
 
 def test_editing_the_schedule_recomputes_the_next_run(clocked, run_in):

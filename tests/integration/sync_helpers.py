@@ -36,3 +36,23 @@ def list_key(capsys) -> str:
 def members(admin: SandboxAdmin, key: str) -> dict[str, dict]:
     """The list's contacts by lower-cased email."""
     return {c["email"].casefold(): c for c in admin.list_contacts(key)}
+
+
+def admin_of(srv) -> SandboxAdmin:
+    """The admin client of a Sandbox the test started (with its token)."""
+    return SandboxAdmin(srv.url, token=srv.admin_token)
+
+
+def current_list_key() -> str:
+    """The configured sync's list, read through the app (the app home of the test)."""
+    from desktop_app.app import AppService
+
+    with AppService() as svc:
+        return svc.sync().list_key
+
+
+def list_content(srv) -> list[tuple]:
+    """The sync's list as Campaigns holds it: (email, fields, status, subscription type), sorted,
+    to compare a run's end state with an uninterrupted run's."""
+    return sorted((c["email"].casefold(), json.dumps(c.get("fields", {}), sort_keys=True), c["status"],
+                   c.get("subscription_type")) for c in admin_of(srv).list_contacts(current_list_key()))

@@ -6,7 +6,6 @@ list gained. Real processes, real signals, the Sandbox's documented windows (15Ã
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -22,10 +21,10 @@ from sqlalchemy import select
 from desktop_app import cli, config
 from desktop_app.app import AppService
 from desktop_app.connectors.limiter import allowed_calls
-from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.domain.limits import LIMITS
 from desktop_app.sandbox import SandboxServer
 from desktop_app.store.models import ApiUse
+from tests.integration.sync_helpers import admin_of, current_list_key, list_content
 
 CUSTOMERS = 3000
 SCALE = 15  # the listsubscribe minute is 4 s: 495 calls each, a lock lasts 2 minutes
@@ -42,20 +41,6 @@ def _home(root: Path, name: str, template: Path, monkeypatch, limits: str) -> tu
     assert cli.main(["sync", "create", "--list", "Books customers", "--subscription", "marketing",
                      "--map", "company_name=Company Name", "--yes", "--no-run"]) == 0
     return srv, {**os.environ, "DESKTOP_APP_HOME": str(home)}
-
-
-def _admin(srv: SandboxServer) -> SandboxAdmin:
-    return SandboxAdmin(srv.url, token=srv.admin_token)
-
-
-def _key() -> str:
-    with AppService() as svc:
-        return svc.sync().list_key
-
-
-def _content(srv: SandboxServer) -> list[tuple]:
-    return sorted((c["email"].casefold(), json.dumps(c.get("fields", {}), sort_keys=True), c["status"],
-                   c.get("subscription_type")) for c in _admin(srv).list_contacts(_key()))
 
 
 def _runs() -> list[dict]:
@@ -88,7 +73,7 @@ def test_six_kills_and_a_sigterm_at_full_pace_never_trip_a_lock_and_lose_nothing
     ref, _ = _home(tmp_path, "reference", template, monkeypatch, "off")
     try:
         assert cli.main(["sync", "run"]) == 0
-        reference = _content(ref)
+        reference = list_content(ref)
     finally:
         ref.stop()
     assert len(reference) > 2000
@@ -97,18 +82,20 @@ def test_six_kills_and_a_sigterm_at_full_pace_never_trip_a_lock_and_lose_nothing
     rng = random.Random(2026)
     signals: list[str] = []
     try:
-        before = len(_admin(srv).list_contacts(_key()))
-        first_call = _admin(srv).last_call_number()
+        before = len(admin_of(srv).list_contacts(current_list_key()))
+        first_call = admin_of(srv).last_call_number()
         for n in range(7):
             proc = _start(env)
             if not _wait_writing(proc):
+                proc.communicate(timeout=600)
                 break  # it finished before it could be stopped: nothing left to continue
             time.sleep(rng.uniform(0.3, 2.5))
             if proc.poll() is not None:
+                proc.communicate(timeout=60)
                 break
             if n < 6:
                 proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=30)
+                proc.communicate(timeout=30)  # waits, and closes the pipe
                 signals.append("KILL")
             else:
                 proc.send_signal(signal.SIGTERM)
@@ -118,10 +105,10 @@ def test_six_kills_and_a_sigterm_at_full_pace_never_trip_a_lock_and_lose_nothing
         final = subprocess.run([sys.executable, "-m", "desktop_app", "sync", "run"], env=env,
                                capture_output=True, text=True, timeout=600)
         assert final.returncode == 0, final.stderr
-        stats = _admin(srv).stats()
-        campaigns_calls = sum(1 for c in _admin(srv).calls(first_call) if c["service"] == "campaigns")
-        content = _content(srv)
-        gained = sum(1 for c in _admin(srv).list_contacts(_key()) if c["status"] == "active") - before
+        stats = admin_of(srv).stats()
+        campaigns_calls = sum(1 for c in admin_of(srv).calls(first_call) if c["service"] == "campaigns")
+        content = list_content(srv)
+        gained = sum(1 for c in admin_of(srv).list_contacts(current_list_key()) if c["status"] == "active") - before
         runs = _runs()
         with AppService() as svc, svc.db.read_session() as s:
             at = sorted(s.scalars(select(ApiUse.at).where(ApiUse.family == FAMILY)))

@@ -163,6 +163,7 @@ def test_a_full_disk_in_the_log_prints_no_traceback(app_home, capsys):
             def close(self):
                 pass
 
+        handler.stream.close()  # the real file, replaced by a full disk
         handler.stream = Full()
         logging.getLogger("test").error("this cannot be written")
         assert isinstance(handler.failed, OSError) and handler.failed.errno == errno.ENOSPC

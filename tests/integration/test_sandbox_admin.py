@@ -112,6 +112,6 @@ def test_cli_serve_prints_the_urls_and_stops_cleanly_on_sigterm(app_home):
         assert runfile_path(app_paths().sandbox_db_path).exists()
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        proc.communicate(timeout=20)  # waits, and closes the pipes
     assert proc.returncode == 0
     assert not runfile_path(app_paths().sandbox_db_path).exists()

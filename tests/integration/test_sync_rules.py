@@ -452,3 +452,18 @@ def test_the_books_plan_sets_the_daily_cap_and_an_unknown_plan_gets_the_smallest
         assert len(orgs) == 1
     with AppService() as svc, svc.db.session() as s:
         assert s.query(Connection).one().books_plan.casefold() == "professional"
+
+
+def test_creating_a_sync_reads_the_accounts_catalogue_once(app_sandbox, admin, capsys):
+    """Issue 11: checking the settings, the disclaimer and saving read lists, topics and fields
+    once each (they were read three times)."""
+    from collections import Counter
+
+    assert run_cli("connect", "sandbox") == 0
+    mark = admin.last_call_number()
+    assert run_cli("sync", "create", "--list", "Books customers", "--subscription", "marketing", "--yes",
+                   "--no-run") == 0
+    capsys.readouterr()
+    calls = Counter(c["path"].rsplit("/api/v1.1/", 1)[-1] for c in admin.calls(since=mark)
+                    if c["service"] == "campaigns")
+    assert calls["getmailinglists"] == 1 and calls["topics"] <= 1 and calls["contact/allfields"] <= 1, calls

@@ -24,10 +24,9 @@ from desktop_app import config
 from desktop_app.app import AppService
 from desktop_app.connectors import errors as connector_errors
 from desktop_app.connectors import http as connector_http
-from desktop_app.connectors.sandbox_admin import SandboxAdmin
 from desktop_app.engine import run as engine_run
 from desktop_app.sandbox import SandboxServer
-from tests.integration.sync_helpers import run_cli
+from tests.integration.sync_helpers import admin_of, list_content, run_cli
 
 CUSTOMERS = 400
 SUBSCRIBE = "json/listsubscribe"
@@ -50,25 +49,11 @@ def _home(root: Path, name: str, template: Path, monkeypatch, **server) -> Sandb
     return SandboxServer(paths.sandbox_db_path, customers=CUSTOMERS, seed=42, limits="off", **server).start()
 
 
-def _admin(srv: SandboxServer) -> SandboxAdmin:
-    return SandboxAdmin(srv.url, token=srv.admin_token)
-
-
 def _connect_and_create(capsys) -> None:
     assert run_cli("connect", "sandbox") == 0, capsys.readouterr().err
     assert run_cli("sync", "create", "--list", "Books customers", "--subscription", "marketing",
                    "--map", "company_name=Company Name", "--yes", "--no-run") == 0, capsys.readouterr().err
     capsys.readouterr()
-
-
-def _key() -> str:
-    with AppService() as svc:
-        return svc.sync().list_key
-
-
-def _content(srv: SandboxServer) -> list[tuple]:
-    return sorted((c["email"].casefold(), json.dumps(c.get("fields", {}), sort_keys=True), c["status"],
-                   c.get("subscription_type")) for c in _admin(srv).list_contacts(_key()))
 
 
 def _runs() -> list[dict]:
@@ -86,7 +71,7 @@ def _run_row(run_id: int):
 def _subscribe_answers(srv: SandboxServer, since: int = 0) -> tuple[Counter, Counter]:
     """Per address: listsubscribe calls answered with success, and all listsubscribe calls."""
     ok, sent = Counter(), Counter()
-    for call in _admin(srv).calls(since):
+    for call in admin_of(srv).calls(since):
         if call["service"] != "campaigns" or not call["path"].endswith(SUBSCRIBE):
             continue
         info = json.loads(call["params"].get("contactinfo") or "{}")
@@ -106,7 +91,7 @@ def _reference(tmp_path, template, monkeypatch, capsys) -> tuple[list[tuple], di
         capsys.readouterr()
         runs = _runs()
         assert len(runs) == 1 and runs[0]["status"] == "completed"
-        return _content(srv), {k: v for k, v in runs[0].items() if k not in ("id", "error")}
+        return list_content(srv), {k: v for k, v in runs[0].items() if k not in ("id", "error")}
     finally:
         srv.stop()
 
@@ -118,7 +103,7 @@ def test_thirty_percent_server_errors_connect_and_one_run_completes(sandbox_temp
 
     srv = _home(tmp_path, "faulty", template, monkeypatch)
     try:
-        admin = _admin(srv)
+        admin = admin_of(srv)
         admin.faults("5xx", rate=0.3)  # every service: accounts (sign-in), Books, Campaigns
         _connect_and_create(capsys)
         code = run_cli("sync", "run")
@@ -127,7 +112,7 @@ def test_thirty_percent_server_errors_connect_and_one_run_completes(sandbox_temp
         injected = admin.stats().get("faults_injected") or {}
         admin.clear_faults()
         runs = _runs()
-        content = _content(srv)
+        content = list_content(srv)
         ok, _sent = _subscribe_answers(srv)
     finally:
         srv.stop()
@@ -147,7 +132,7 @@ def test_mixed_load_connect_and_one_run_completes_with_uninterrupted_counts(sand
 
     srv = _home(tmp_path, "mixed", template, monkeypatch, timeout_seconds=1.0)  # a timeout costs 1 s
     try:
-        admin = _admin(srv)
+        admin = admin_of(srv)
         for kind, rate in (("429", 0.05), ("malformed", 0.05), ("truncated", 0.05), ("timeout", 0.02)):
             admin.faults(kind, rate=rate)
         admin.faults("5xx", rate=0.05, applied=True)  # the write happened, then the answer failed
@@ -163,7 +148,7 @@ def test_mixed_load_connect_and_one_run_completes_with_uninterrupted_counts(sand
         injected = admin.stats().get("faults_injected") or {}
         admin.clear_faults()
         runs = _runs()
-        content = _content(srv)
+        content = list_content(srv)
         ok, _sent = _subscribe_answers(srv)
     finally:
         srv.stop()

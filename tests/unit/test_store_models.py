@@ -329,8 +329,8 @@ def test_run_lifecycle_with_checkpoint_and_watermarks(db):
     with db.session() as s:
         run = repo.interrupted_run(s, sync_id)
         assert run.id == run_id and run.watermark_start == T0 and run.list_name == "Customers"
-        repo.save_checkpoint(s, run, {"stage": "write", "after": "000123", "pages": [1, 2]}, added=5,
-                             total=9, phase="write", calls_books=3, estimated_total=120)
+        run.checkpoint = {"stage": "write", "after": "000123", "pages": [1, 2]}
+        run.added, run.total, run.phase, run.calls_books, run.estimated_total = 5, 9, "write", 3, 120
     with db.read_session() as s:
         run = s.get(Run, run_id)
         assert run.checkpoint == {"stage": "write", "after": "000123", "pages": [1, 2]}
@@ -355,7 +355,8 @@ def test_run_lifecycle_with_checkpoint_and_watermarks(db):
     with pytest.raises(repo.StoreError, match="final run status"), db.session() as s:
         repo.finish_run(s, s.get(Run, run_id), status="running")
     with db.session() as s:  # a double opt-in list waits for the user's decision
-        repo.save_checkpoint(s, s.get(Run, run_id), None, awaiting=1, total=1)
+        run = s.get(Run, run_id)
+        run.checkpoint, run.awaiting, run.total = None, 1, 1
         repo.finish_run(s, s.get(Run, run_id), status="needs_decision", now=end, error_message="Decide.")
     with db.read_session() as s:
         run = s.get(Run, run_id)

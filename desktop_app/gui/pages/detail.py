@@ -183,8 +183,8 @@ class DetailPage(QWidget):
             self.fields[key].setText(value)
         self._show_decision(sync)
         self.mapping.setRowCount(len(sync.mapping))
-        for r, m in enumerate(sync.mapping):
-            for c, text in enumerate((m.books_label, m.campaigns_field, "Yes" if m.new_field else "")):
+        for r, (m, label) in enumerate(zip(sync.mapping, sync.mapping_labels, strict=True)):
+            for c, text in enumerate((label, m.campaigns_field, "Yes" if m.new_field else "")):
                 self.mapping.setItem(r, c, QTableWidgetItem(text))
 
     def _subscription_text(self, sync) -> str:

@@ -36,8 +36,7 @@ class SyncWizard(QWizard):
         self.setMinimumSize(QSize(820, 560))
         self.initial_list_key = editing.list_key if editing else ""
         self.initial_topic_ids = set(editing.topic_ids) if editing else set()
-        self.initial_rows = ([MappingRow(m.books_field, m.campaigns_field, m.new_field, m.locked)
-                              for m in editing.mapping] if editing else list(default_mapping()))
+        self.initial_rows = list(editing.mapping) if editing else list(default_mapping())
         self.module_page = ModulePage()
         self.list_page = ListPage()
         self.subscription_page = SubscriptionPage()
