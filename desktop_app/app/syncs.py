@@ -4,7 +4,9 @@ whether a scheduled run is due."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from desktop_app import config
@@ -25,6 +27,8 @@ from desktop_app.domain.schedule import next_run, parse_schedule
 from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
 from desktop_app.store import models, repo
 
+log = logging.getLogger(__name__)
+
 
 class SyncConfig:
     def __init__(self, ctx: Context, accounts: Accounts) -> None:
@@ -34,7 +38,25 @@ class SyncConfig:
     def sync(self) -> SyncView | None:
         with self.ctx.db.session() as s:
             sync = repo.get_sync(s)
-            return self._sync_view(s, sync) if sync else None
+            view = self._sync_view(s, sync) if sync else None
+        if view is not None and view.topic_ids and not view.topic_names:
+            view = self._backfill_topic_names(view)
+        return view
+
+    def _backfill_topic_names(self, view: SyncView) -> SyncView:
+        """A sync saved before topic names were kept (0003) gets them once from Campaigns, so
+        every view names its topics from one place (the sync row). Offline: the ids are shown."""
+        try:
+            names = self._topic_names(view.topic_ids)  # outside the transaction: it calls Zoho
+        except Exception as exc:  # a view must not fail on it
+            log.info("topic names not read: %s", type(exc).__name__)
+            return view
+        if not self.ctx.db.read_only:  # kept, so this happens once
+            with self.ctx.db.session() as s:
+                sync = repo.get_sync(s)
+                if sync is not None:
+                    sync.topic_names = names
+        return replace(view, topic_names=tuple(names))
 
     def _sync_view(self, s, sync: models.Sync) -> SyncView:
         rows = sorted(repo.mapping_rows(s, sync), key=lambda r: r.position)

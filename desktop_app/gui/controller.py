@@ -61,7 +61,6 @@ class Controller(QObject):
         self.runs: list = []
         self.last_outcome = None
         # topic id → name: SyncView carries ids only, and the names need a Campaigns call
-        self.topic_names: dict[str, str] = {}
         # the account's consent fields (service.ConsentView), read once; None until known
         self.consent = None
         # the last error a scheduled run could not start with: shown once, not every re-check
@@ -94,8 +93,6 @@ class Controller(QObject):
             sync = self.service.sync() if conn else None
             runs = self.service.runs() if sync else []
             notes = self.service.notifications()
-            if sync and not sync.topic_names and not set(sync.topic_ids) <= self.topic_names.keys():
-                self._load_topic_names()
             if sync and self.consent is None:
                 self._load_consent()
             if conn is None:
@@ -108,13 +105,6 @@ class Controller(QObject):
         self.sync_changed.emit(sync)
         self.runs_changed.emit(runs)
         self.notifications_changed.emit(notes, sum(1 for n in notes if not n.read))
-
-    def _load_topic_names(self) -> None:
-        """Once per session at most (worker thread); without names the ids are shown."""
-        try:
-            self.topic_names.update({t.id: t.name for t in self.service.topics()})
-        except Exception as exc:
-            log.info("topic names not loaded: %s", exc)
 
     def _load_consent(self) -> None:
         """Once per session (worker thread); unknown consent fields leave the view as it was."""
@@ -153,7 +143,6 @@ class Controller(QObject):
                               s.consent())
 
         data = await self.call(load)
-        self.topic_names.update({t.id: t.name for t in data.topics})
         self.consent = data.consent
         return data
 

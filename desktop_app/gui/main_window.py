@@ -212,7 +212,6 @@ class MainWindow(QMainWindow):
 
     def _sync_changed(self, sync) -> None:
         self.active.set_sync(sync)
-        self.detail.topic_names = self.controller.topic_names
         self.detail.consent = self.controller.consent
         self.detail.set_sync(sync)
         if sync is None and self.stack.currentWidget() is self.detail:

@@ -467,3 +467,26 @@ def test_creating_a_sync_reads_the_accounts_catalogue_once(app_sandbox, admin, c
     calls = Counter(c["path"].rsplit("/api/v1.1/", 1)[-1] for c in admin.calls(since=mark)
                     if c["service"] == "campaigns")
     assert calls["getmailinglists"] == 1 and calls["topics"] <= 1 and calls["contact/allfields"] <= 1, calls
+
+
+def test_a_sync_saved_without_topic_names_gets_them_once(app_sandbox, admin, capsys):
+    """Topic names live with the sync (one place); an older sync gets them from Campaigns once."""
+    from sqlalchemy import update
+
+    from desktop_app.store.models import Sync
+
+    assert run_cli("connect", "sandbox") == 0
+    with AppService() as svc:
+        topic = svc.topics()[0]
+    assert run_cli("sync", "create", "--list", "Books customers", "--topic", topic.id, "--yes", "--no-run") == 0
+    capsys.readouterr()
+    with AppService() as svc:
+        assert svc.sync().topic_names == (topic.name,)
+        with svc.db.session() as s:
+            s.execute(update(Sync).values(topic_names=None))  # as a sync saved before 0003
+    with AppService() as svc:
+        assert svc.sync().topic_names == (topic.name,)
+    mark = admin.last_call_number()
+    with AppService() as svc:
+        assert svc.sync().topic_names == (topic.name,)
+    assert not [c for c in admin.calls(since=mark) if c["path"].endswith("/topics")]  # kept: read once

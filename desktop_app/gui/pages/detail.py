@@ -146,7 +146,6 @@ class DetailPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.paused = False
-        self.topic_names: dict[str, str] = {}
         self.consent = None  # service.ConsentView once known (None: not read yet)
 
     # ------------------------------------------------------------------ filling
@@ -160,7 +159,7 @@ class DetailPage(QWidget):
         self.pause.setIcon(icon("resume" if sync.paused else "pause"))
         self.pause.setAccessibleName("Resume Sync" if sync.paused else "Pause Sync")
         last = sync.last_run
-        names = sync.topic_names or tuple(self.topic_names.get(t, t) for t in sync.topic_ids)
+        names = sync.topic_names or sync.topic_ids  # names are kept with the sync (ids: offline, old sync)
         topics = ", ".join(names) or "None"
         values = {
             "Status": "Paused — scheduled runs are stopped" if sync.paused else "Active",
