@@ -36,7 +36,7 @@ class _PendingSignIn:
 
     kind: str
     dc: str | None
-    signed_in: session.Connection
+    signed_in: session.SignedIn
     client_secret: str
     orgs: list
     limiter: Limiter
@@ -167,7 +167,7 @@ class Accounts:
         return self.sign_in_zoho(conn.data_center or "US", conn.client_id, secret, open_url=open_url,
                                  cancel=cancel)
 
-    def _after_sign_in(self, kind: str, dc: str | None, signed_in: session.Connection, client_secret: str,
+    def _after_sign_in(self, kind: str, dc: str | None, signed_in: session.SignedIn, client_secret: str,
                        limiter: Limiter) -> list:
         books, _ = signed_in.clients("", limiter)
         orgs = signed_in.oauth.patiently(books.organizations)  # Zoho's passing trouble is retried

@@ -58,8 +58,9 @@ def endpoints_after_sign_in(endpoints: config.Endpoints, tokens: TokenSet) -> co
 
 
 @dataclass
-class Connection:
-    """What a signed-in connection needs at run time."""
+class SignedIn:
+    """A sign-in, just made: the endpoints, the OAuth client, the tokens and who signed in (the
+    stored connection is `store.models.Connection`; what the views show, `app.views.ConnectionInfo`)."""
 
     endpoints: config.Endpoints
     oauth: OAuthClient
@@ -79,7 +80,7 @@ class Connection:
 SANDBOX_SIGN_IN_ATTEMPTS = 3
 
 
-def connect_sandbox(url: str, *, limiter: Limiter | None = None) -> Connection:
+def connect_sandbox(url: str, *, limiter: Limiter | None = None) -> SignedIn:
     """"Connect to sandbox": the real OAuth flow, auto-approved, against the Sandbox at ``url``.
 
     Each step retries transient failures; when the code exchange lost its code to a server error
@@ -100,7 +101,7 @@ def connect_sandbox(url: str, *, limiter: Limiter | None = None) -> Connection:
 
 
 def connect_with_tokens(endpoints: config.Endpoints, oauth: OAuthClient, token_set: TokenSet, *,
-                        limiter: Limiter | None = None) -> Connection:
+                        limiter: Limiter | None = None) -> SignedIn:
     """After any sign-in (browser, Self Client code): follow the data center, read the email."""
     endpoints = endpoints_after_sign_in(endpoints, token_set)
     if endpoints.accounts != oauth.accounts_url:
@@ -109,7 +110,7 @@ def connect_with_tokens(endpoints: config.Endpoints, oauth: OAuthClient, token_s
 
 
 def _connection(endpoints: config.Endpoints, oauth: OAuthClient, token_set: TokenSet,
-                limiter: Limiter | None) -> Connection:
+                limiter: Limiter | None) -> SignedIn:
     assert token_set.refresh_token, "a sign-in always yields a refresh token"
     # Right after the code exchange: probe the granted scopes with the fresh access token (no
     # refresh) and name every missing one in one AuthError.
@@ -117,4 +118,4 @@ def _connection(endpoints: config.Endpoints, oauth: OAuthClient, token_set: Toke
                          campaigns_url=endpoints.campaigns)
     tokens = TokenManager(oauth, token_set.refresh_token, initial=token_set, limiter=limiter)
     email = found.email or oauth.user_email(tokens.access_token())
-    return Connection(endpoints, oauth, tokens, email, found)
+    return SignedIn(endpoints, oauth, tokens, email, found)
