@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop_app import config
 from desktop_app.app.accounts import Accounts
 from desktop_app.app.context import Context
 from desktop_app.app.errors import ServiceError
 from desktop_app.app.views import NotificationView, RunView, run_view
+from desktop_app.domain import policy
 from desktop_app.domain.errors import ErrorKind
 from desktop_app.domain.run import RunStatus, RunTrigger
 from desktop_app.engine.export import write_skipped_csv
@@ -38,7 +40,8 @@ class Runs:
         books, campaigns = self.accounts.clients()
         runner = SyncRun(RunState(self.ctx.db), books, campaigns, lock=RunLock(self.ctx.paths.run_lock_path),
                          trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
-                         cancel=cancel, clock=self.ctx.clock)
+                         cancel=cancel, clock=self.ctx.clock,
+                         full_every=policy.full_every(config.load_settings(self.ctx.paths).get("full_reconcile_days")))
         try:
             outcome = runner.execute()  # every API call is in the usage ledger before it is sent
         finally:

@@ -3,9 +3,9 @@
 Every call: concurrency slot → limiter window (the call is recorded) → request with timeouts → ``errors.classify``.
 Transient failures (connection errors, timeouts, 5xx, 429, malformed bodies) are retried with
 exponential backoff and full jitter, honouring ``Retry-After`` — reads always, writes only when
-the caller says the write is idempotent. An invalid-token answer refreshes the access token once
-and retries. Logs carry method, path, status and code only (no query strings: they may hold
-tokens or contact data).
+the caller says the write is idempotent. An invalid-token answer refreshes the access token and
+retries (up to ``TOKEN_REFRESHES_PER_CALL`` times). Logs carry method, path, status and code
+only (no query strings: they may hold tokens or contact data).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from desktop_app.connectors.limiter import Limiter
 
 log = logging.getLogger(__name__)
 
+# Refreshes of the access token one call may ask for when Zoho refuses its token.
+TOKEN_REFRESHES_PER_CALL = 2
 # A Retry-After longer than this is not slept through inside a call: the caller gets RateLimited.
 MAX_RETRY_AFTER = 120.0
 # Backoff of the retries inside one call (seconds); read when a service is built, so tests can
@@ -131,7 +133,7 @@ class HttpService:
         path = path.lstrip("/")
         url = f"{self.base_url}/{path}"
         family = self.family_of(method, path)
-        refreshed = False
+        refreshes = 0
         failed_token: str | None = None
         attempt = 0
         while True:
@@ -139,7 +141,7 @@ class HttpService:
             token = None
             if self.tokens is not None:
                 token = self.tokens.access_token()
-                if refreshed and token == failed_token:
+                if refreshes and token == failed_token:
                     # The provider kept the refused token (it could not or would not refresh):
                     # sending it again can only be refused again.
                     raise AuthExpired()
@@ -150,12 +152,13 @@ class HttpService:
                 return body or {}
             if isinstance(error, Locked):
                 self.limiter.hold(family, error.resume_at)
-            if invalid_token and token is not None and not refreshed:
-                # The token expired early or was revoked server-side: refresh once, then retry
-                # (the request was refused, so even a write is safe to repeat). The provider
-                # refreshes only if ``token`` is still its current one, so N threads refused at
-                # once cost one refresh. A second refusal is AuthExpired (below: raise error).
-                refreshed = True
+            if invalid_token and token is not None and refreshes < TOKEN_REFRESHES_PER_CALL:
+                # The token expired early or was revoked server-side: refresh, then retry (the
+                # request was refused, so even a write is safe to repeat). The provider refreshes
+                # only if ``token`` is still its current one, so N threads refused at once cost one
+                # refresh. A fresh token refused once more may be a passing hiccup of Zoho's; refused
+                # again after that, or a refresh that fails, is AuthExpired (below: raise error).
+                refreshes += 1
                 failed_token = token
                 self.tokens.invalidate(token)
                 continue

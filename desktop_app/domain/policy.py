@@ -12,6 +12,20 @@ from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.schedule import next_attempt, parse_schedule
 
+# A full reconciliation (every Books page, the list's members) at most this often by default; a
+# scheduled run between is incremental (only what changed since the watermark). Issue 12.
+DEFAULT_FULL_EVERY = timedelta(days=7)
+FULL_EVERY_DAYS = (1, 90)  # what the setting ``full_reconcile_days`` may say
+
+
+def full_every(days: object) -> timedelta:
+    """The setting ``full_reconcile_days`` (whole days, 1–90) as a period; anything else (missing,
+    a typo, out of range) is the default weekly period."""
+    low, high = FULL_EVERY_DAYS
+    if isinstance(days, bool) or not isinstance(days, int | float) or not low <= days <= high:
+        return DEFAULT_FULL_EVERY
+    return timedelta(days=float(days))
+
 
 def run_kind(*, force_full: bool, needs_full: bool, watermark: datetime | None, last_full_at: datetime | None,
              now: datetime, full_every: timedelta) -> RunKind:

@@ -40,6 +40,7 @@ from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.errors import DatabaseError
 from desktop_app.domain.mapping import books_field
 from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
+from desktop_app.domain.policy import DEFAULT_FULL_EVERY
 from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
 from desktop_app.domain.sync import CARRIED, SyncSnapshot
@@ -71,7 +72,6 @@ from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSi
 
 log = logging.getLogger(__name__)
 
-FULL_RECONCILE_EVERY = timedelta(hours=24)
 WATERMARK_OVERLAP = timedelta(minutes=10)
 BATCH_SIZE = 50
 WRITE_WORKERS = 4
@@ -112,6 +112,7 @@ class SyncRun:
         clock: Callable[[], datetime] = utc_now,
         batch_size: int = BATCH_SIZE,
         workers: int = WRITE_WORKERS,
+        full_every: timedelta = DEFAULT_FULL_EVERY,
         retry_delays: Sequence[float] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
@@ -126,6 +127,7 @@ class SyncRun:
         self.clock = clock
         self.batch_size = batch_size
         self.workers = workers
+        self.full_every = full_every  # a full reconciliation at most this often (domain.policy)
         self.counts = RunCounts()
         self.patience = Patience(RETRY_DELAYS if retry_delays is None else retry_delays, self.cancel, sleep)
         self.carried: set[str] = set()  # adds a closed stale run had in flight (they count added)
@@ -168,7 +170,7 @@ class SyncRun:
                                       double_opt_in_message(snap.list_name, awaiting), decision=DOUBLE_OPT_IN)
             self.opt_in_mode = snap.opt_in_mode
             run = self.state.resume_or_start(snap, trigger=self.trigger, force_full=self.force_full,
-                                             now=self.clock(), full_every=FULL_RECONCILE_EVERY)
+                                             now=self.clock(), full_every=self.full_every)
             self.run_id = self.patience.label = run.id
             self.kind = run.kind
             self.counts = run.counts

@@ -490,3 +490,16 @@ def test_a_sync_saved_without_topic_names_gets_them_once(app_sandbox, admin, cap
     with AppService() as svc:
         assert svc.sync().topic_names == (topic.name,)
     assert not [c for c in admin.calls(since=mark) if c["path"].endswith("/topics")]  # kept: read once
+
+
+def test_a_full_reconciliation_is_weekly_unless_the_setting_says_otherwise(app_sandbox, capsys):
+    from desktop_app import config
+
+    connect_and_create(capsys)  # the first run is full
+    two_days_later = datetime.now(UTC) + timedelta(days=2)
+    with AppService(clock=lambda: two_days_later) as svc:
+        assert svc.run_sync().kind == "incremental"  # weekly by default
+    settings = config.app_paths().settings_path
+    settings.write_text(json.dumps({"full_reconcile_days": 1}), encoding="utf-8")
+    with AppService(clock=lambda: two_days_later + timedelta(minutes=5)) as svc:
+        assert svc.run_sync().kind == "full"

@@ -64,3 +64,15 @@ def test_the_note_of_an_interrupted_run():
     assert note == "Interrupted at 09:30: Zoho did not answer properly; continued at 09:50."
     other_day = policy.interruption_note(None, NOW - DAY, NOW, zone)
     assert other_day == "Interrupted at 2026-12-03 09:30: the run failed; continued at 09:30."
+
+
+def test_a_full_reconciliation_is_weekly_by_default_and_the_setting_is_checked():
+    assert policy.full_every(None) == timedelta(days=7) == policy.DEFAULT_FULL_EVERY
+    assert policy.full_every(1) == timedelta(days=1) and policy.full_every(30) == timedelta(days=30)
+    for wrong in (0, 91, -3, "7", True, [7]):
+        assert policy.full_every(wrong) == timedelta(days=7), wrong
+    # A daily schedule: six incremental runs between two full ones.
+    last_full = NOW
+    kinds = [kind(last_full_at=last_full, now=NOW + timedelta(days=d), full_every=policy.DEFAULT_FULL_EVERY)
+             for d in range(1, 8)]
+    assert kinds == [RunKind.INCREMENTAL] * 6 + [RunKind.FULL]
