@@ -43,6 +43,7 @@ from desktop_app.domain.limits import (
     Limit,
     Use,
     books_daily_limit,
+    unknown_usage,
 )
 
 # Kept back from every window on top of the calls in flight.
@@ -304,7 +305,7 @@ class Limiter:
             self._fill_unknown(at)
             stamp = (since or wall).timestamp()
         if self.ledger is not None:
-            self.ledger.record([Use(UNKNOWN_FAMILY, "", stamp, 0)])
+            self.ledger.record([unknown_usage(stamp)])
 
     def restore(self, data: dict) -> None:
         """Load usage saved by an older version of the app (``api-usage.json``; ignored when taken

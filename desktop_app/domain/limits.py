@@ -148,3 +148,8 @@ class Use:
 # A Use of this family says: the calls made before ``at`` are unknown (a damaged usage file), so
 # every window shorter than a day counts as full at ``at`` and is waited out once.
 UNKNOWN_FAMILY = "*"
+
+
+def unknown_usage(at: float) -> Use:
+    """The Use saying: what was called before ``at`` is unknown (short windows count full then)."""
+    return Use(UNKNOWN_FAMILY, "", at, 0)

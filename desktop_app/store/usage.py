@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop_app.domain.limits import UNKNOWN_FAMILY, Use
+from desktop_app.domain.limits import Use
 from desktop_app.store import db as dbmod
 from desktop_app.store.models import ApiLock, ApiUse
 
@@ -137,8 +137,3 @@ class SqlUsageLedger:
             raise
         finally:
             cur.close()
-
-
-def unknown_usage_marker(at: float) -> Use:
-    """A use saying: what was called before ``at`` is unknown (every short window counts full then)."""
-    return Use(UNKNOWN_FAMILY, "", at, 0)

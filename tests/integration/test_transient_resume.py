@@ -96,6 +96,20 @@ def _reference(tmp_path, template, monkeypatch, capsys) -> tuple[list[tuple], di
         srv.stop()
 
 
+def _connect_and_run_once(srv: SandboxServer, capsys) -> tuple[dict, list[dict], list[tuple], Counter]:
+    """Under the faults set on ``srv``: connect, create, ONE ``sync run`` (it must succeed); then,
+    faults cleared, what was injected, the history, the list and the successful subscribes."""
+    admin = admin_of(srv)
+    _connect_and_create(capsys)
+    code = run_cli("sync", "run")
+    _out, err = capsys.readouterr()
+    assert code == 0, err
+    injected = admin.stats().get("faults_injected") or {}
+    admin.clear_faults()
+    ok, _sent = _subscribe_answers(srv)
+    return injected, _runs(), list_content(srv), ok
+
+
 def test_thirty_percent_server_errors_connect_and_one_run_completes(sandbox_templates, tmp_path, monkeypatch,
                                                                     capsys):
     template = sandbox_templates(CUSTOMERS, 42)
@@ -105,15 +119,7 @@ def test_thirty_percent_server_errors_connect_and_one_run_completes(sandbox_temp
     try:
         admin = admin_of(srv)
         admin.faults("5xx", rate=0.3)  # every service: accounts (sign-in), Books, Campaigns
-        _connect_and_create(capsys)
-        code = run_cli("sync", "run")
-        _out, err = capsys.readouterr()
-        assert code == 0, err
-        injected = admin.stats().get("faults_injected") or {}
-        admin.clear_faults()
-        runs = _runs()
-        content = list_content(srv)
-        ok, _sent = _subscribe_answers(srv)
+        injected, runs, content, ok = _connect_and_run_once(srv, capsys)
     finally:
         srv.stop()
     assert injected.get("5xx", 0) > 100  # the faults really happened, on every kind of call
@@ -141,15 +147,7 @@ def test_mixed_load_connect_and_one_run_completes_with_uninterrupted_counts(sand
         # reconnect, not a retry, is the right answer there.
         for service in ("books", "campaigns"):
             admin.faults("token_expiry", rate=0.02, service=service)
-        _connect_and_create(capsys)
-        code = run_cli("sync", "run")
-        _out, err = capsys.readouterr()
-        assert code == 0, err
-        injected = admin.stats().get("faults_injected") or {}
-        admin.clear_faults()
-        runs = _runs()
-        content = list_content(srv)
-        ok, _sent = _subscribe_answers(srv)
+        injected, runs, content, ok = _connect_and_run_once(srv, capsys)
     finally:
         srv.stop()
     assert all(injected.get(k, 0) > 0 for k in ("429", "malformed", "truncated", "timeout", "5xx",

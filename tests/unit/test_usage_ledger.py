@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from desktop_app.connectors.errors import Locked
 from desktop_app.connectors.limiter import Limiter, allowed_calls, restore_usage
-from desktop_app.domain.limits import LIMITS
+from desktop_app.domain.limits import LIMITS, unknown_usage
 from desktop_app.store.db import Database
 from desktop_app.store.models import ApiUse
-from desktop_app.store.usage import SqlUsageLedger, unknown_usage_marker
+from desktop_app.store.usage import SqlUsageLedger
 
 FAMILY = "campaigns.listsubscribe"
 
@@ -122,7 +122,7 @@ def test_a_lock_seen_by_one_process_is_respected_by_the_others(db_path):
 def test_unknown_usage_is_waited_out_once_by_every_process(db_path):
     clock = Clock()
     ledger = SqlUsageLedger(db_path, wall=clock.epoch)
-    ledger.record([unknown_usage_marker(clock.epoch())])
+    ledger.record([unknown_usage(clock.epoch())])
     later = clock.limiter(SqlUsageLedger(db_path, wall=clock.epoch))
     assert 0 < later.try_acquire(FAMILY) <= 3600  # its hour window counts as full
     assert 0 < later.try_acquire("books", "org") <= 60
