@@ -29,6 +29,8 @@ from desktop_app.store import models, repo
 
 log = logging.getLogger(__name__)
 
+PREVIEW_PAGES = 25  # Books pages (200 customers each) the disclaimer reads at most
+
 
 class SyncConfig:
     def __init__(self, ctx: Context, accounts: Accounts) -> None:
@@ -100,18 +102,24 @@ class SyncConfig:
         return problems
 
     def preview_initiate(self, settings: SyncSettings) -> InitiatePreview:
-        """Customers this sync would add as Marketing contacts (R16), from one Books read."""
+        """Customers this sync would add as Marketing contacts (R16), from one Books read of at most
+        ``PREVIEW_PAGES`` pages: a large organization is not read whole (its Books daily cap may be
+        1,000 calls) to show a dialog; the count is then a floor ("at least") and says so."""
         from desktop_app.domain import emails
 
         books, _ = self.accounts.clients()
         total = 0
+        complete = True
         keys: set[str] = set()
-        for page in books.iter_customer_pages():
+        for number, page in enumerate(books.iter_customer_pages(), start=1):
             for c in page.customers:
                 total += 1
                 verdict = emails.check(c.email)
                 if verdict.ok and verdict.key:
                     keys.add(verdict.key)
+            if number >= PREVIEW_PAGES and page.has_more:
+                complete = False
+                break
         with self.ctx.db.session() as s:
             sync = repo.get_sync(s)
             known = repo.linked_email_keys(s, sync.id) if sync is not None else set()
@@ -120,7 +128,7 @@ class SyncConfig:
         marketing = settings.subscription_type is SubscriptionType.MARKETING or not settable
         additions = len(keys - known) if marketing else 0
         arriving = SubscriptionType.MARKETING if marketing else settings.subscription_type
-        return InitiatePreview(total, additions, arriving.value, settable)
+        return InitiatePreview(total, additions, arriving.value, settable, complete)
 
     def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:
         if not topic_ids:

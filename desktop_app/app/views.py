@@ -140,6 +140,11 @@ class InitiatePreview:
     marketing_additions: int  # contacts this sync would add as Marketing (0 for Non-marketing)
     subscription_type: str  # what the contacts arrive as: "marketing" without a Subscription Type field
     subscription_settable: bool = True  # False: the account has no Subscription Type field
+    complete: bool = True  # False: Books holds more customers than were read; the counts are floors
+
+    def counted(self, n: int) -> str:
+        """A count as the disclaimer says it: "1,309" or, from a partial read, "at least 5,000"."""
+        return f"{n:,}" if self.complete else f"at least {n:,}"
 
 
 def connection_info(conn: models.Connection) -> ConnectionInfo:

@@ -296,9 +296,9 @@ def _settings_from_args(svc: AppService, args, current: SyncView | None) -> Sync
 
 def _confirm_disclaimer(svc: AppService, settings: SyncSettings, accepted: bool) -> None:
     preview = svc.preview_initiate(settings)
-    print(f"Disclaimer about auto-upgrade: this sync would add {preview.marketing_additions:,} contacts as "
-          f"Marketing contacts (of {preview.customers:,} customers). If your Zoho Campaigns plan's contact "
-          "limit is exceeded and auto-upgrade is on, the plan may be upgraded and charged. "
+    print(f"Disclaimer about auto-upgrade: this sync would add {preview.counted(preview.marketing_additions)} "
+          f"contacts as Marketing contacts (of {preview.counted(preview.customers)} customers). If your Zoho "
+          "Campaigns plan's contact limit is exceeded and auto-upgrade is on, the plan may be upgraded and charged. "
           + ("Non-marketing contacts do not count toward the limit." if preview.subscription_settable
              else NO_SUBSCRIPTION_FIELD))
     if accepted:

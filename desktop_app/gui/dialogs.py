@@ -68,11 +68,14 @@ class DisclaimerDialog(QDialog):
         self.ui.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("I &agree, initiate")
         self.ui.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Go back")
         if preview.subscription_type == "marketing":
-            text = (f"This sync would add {preview.marketing_additions:,} contacts as Marketing contacts "
-                    f"(from {preview.customers:,} customers in Zoho Books).")
+            text = (f"This sync would add {preview.counted(preview.marketing_additions)} contacts as Marketing "
+                    f"contacts (from {preview.counted(preview.customers)} customers in Zoho Books).")
         else:
-            text = (f"This sync adds contacts as Non-marketing contacts ({preview.customers:,} customers in "
-                    "Zoho Books), so no Marketing contacts are added.")
+            text = (f"This sync adds contacts as Non-marketing contacts ({preview.counted(preview.customers)} "
+                    "customers in Zoho Books), so no Marketing contacts are added.")
+        if not preview.complete:
+            text += (f" Only the newest {preview.customers:,} customers were read for this count; the first "
+                     "sync reads them all.")
         if not getattr(preview, "subscription_settable", True):
             text += " " + NO_SUBSCRIPTION_FIELD
         self.ui.summary.setText(text)

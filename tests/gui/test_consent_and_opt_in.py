@@ -153,3 +153,16 @@ def test_double_opt_in_list_banner_accept_and_choose_another_list(session, run_i
         assert int(hm.index(0, AWAITING).data()) > 1 and hm.index(0, ADDED).data() == "0"
 
     run_in(scenario)
+
+
+def test_a_disclaimer_from_a_partial_books_read_says_its_counts_are_floors(qtbot):
+    from desktop_app.app import InitiatePreview
+
+    partial = DisclaimerDialog(InitiatePreview(5000, 4200, "marketing", True, complete=False))
+    qtbot.addWidget(partial)
+    text = partial.ui.summary.text()
+    assert "at least 4,200 contacts" in text and "at least 5,000 customers" in text
+    assert "Only the newest 5,000 customers were read" in text
+    whole = DisclaimerDialog(InitiatePreview(1309, 1269, "marketing", True))
+    qtbot.addWidget(whole)
+    assert "add 1,269 contacts" in whole.ui.summary.text() and "at least" not in whole.ui.summary.text()

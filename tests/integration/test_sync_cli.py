@@ -23,7 +23,7 @@ def test_full_flow_connect_create_run_simulate_run_history_export(app_sandbox, a
     connected(capsys)
     assert create(capsys) == 0
     out = capsys.readouterr().out
-    assert "Disclaimer about auto-upgrade" in out
+    assert "Disclaimer about auto-upgrade" in out and "at least" not in out  # 1,500 customers: all read
     assert "completed" in out
 
     history = _history(capsys)
@@ -163,3 +163,17 @@ def test_a_double_opt_in_list_exits_4_until_accepted_and_a_new_list_resets(app_s
     assert _status(capsys)["sync"]["opt_in_mode"] == "double_accepted"
     assert run_cli("sync", "edit", "--list", "Books customers") == 0
     assert _status(capsys)["sync"]["opt_in_mode"] == "unknown"  # a new list: probed again
+
+
+def test_the_disclaimer_reads_a_bounded_number_of_books_pages_and_says_when_its_count_is_a_floor(
+        app_sandbox, admin, capsys, monkeypatch):
+    from desktop_app.app import syncs
+
+    connected(capsys)
+    monkeypatch.setattr(syncs, "PREVIEW_PAGES", 2)  # the demo org has 1,500 customers: 8 pages
+    before = admin.last_call_number()
+    assert create(capsys, "--no-run") == 0
+    out = capsys.readouterr().out
+    assert "would add at least " in out and "(of at least 400 customers)" in out
+    pages = [c for c in admin.calls(since=before) if c["service"] == "books" and c["path"].endswith("/contacts")]
+    assert len(pages) <= 3  # the field sample (page 1) and the disclaimer's two pages; the run did not start
