@@ -7,9 +7,6 @@ from desktop_app.app.facade import AppService
 from desktop_app.app.sandbox_host import SANDBOX_LIMITS
 from desktop_app.app.views import (
     NEEDS_DECISION,
-    OPT_IN_ACCEPTED,
-    OPT_IN_DIRECT,
-    OPT_IN_UNKNOWN,
     ConnectionInfo,
     ConsentView,
     InitiatePreview,
@@ -19,6 +16,6 @@ from desktop_app.app.views import (
     owner_warning,
 )
 
-__all__ = ["NEEDS_DECISION", "OPT_IN_ACCEPTED", "OPT_IN_DIRECT", "OPT_IN_UNKNOWN", "SANDBOX_LIMITS", "AppService",
+__all__ = ["NEEDS_DECISION", "SANDBOX_LIMITS", "AppService",
            "ConnectionInfo", "ConsentView", "InitiatePreview", "NotificationView", "RunView",
            "ServiceError", "SyncView", "describe", "owner_warning"]

@@ -14,8 +14,6 @@ from desktop_app.app.accounts import Accounts
 from desktop_app.app.context import Context, utc_now
 from desktop_app.app.errors import ServiceError
 from desktop_app.app.views import (
-    OPT_IN_ACCEPTED,
-    OPT_IN_UNKNOWN,
     InitiatePreview,
     SyncView,
     run_view,
@@ -23,6 +21,7 @@ from desktop_app.app.views import (
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain import policy
 from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
+from desktop_app.domain.run import OptInMode
 from desktop_app.domain.schedule import next_run, parse_schedule
 from desktop_app.domain.settings import SubscriptionType, SyncSettings, validate_settings
 from desktop_app.store import models, repo
@@ -72,7 +71,8 @@ class SyncConfig:
             id=sync.id, list_key=sync.list_key, list_name=sync.list_name,
             subscription_type=sync.subscription_type, topic_ids=tuple(sync.topic_ids or ()),
             topic_names=tuple(sync.topic_names or ()),
-            lawful_basis=sync.lawful_basis, gdpr=sync.gdpr, opt_in_mode=sync.opt_in_mode or OPT_IN_UNKNOWN,
+            lawful_basis=sync.lawful_basis, gdpr=sync.gdpr,
+            opt_in_mode=OptInMode(sync.opt_in_mode or OptInMode.UNKNOWN),
             update_empty=sync.update_empty, schedule_spec=sync.schedule_spec,
             schedule_text=schedule_text, paused=sync.paused, next_run_at=sync.next_run_at,
             last_run=run_view(last) if last else None, mapping=mapping,
@@ -155,7 +155,7 @@ class SyncConfig:
                 subscription_type=settings.subscription_type.value, topic_ids=list(settings.topic_ids),
                 topic_names=self._topic_names(settings.topic_ids),
                 lawful_basis=settings.lawful_basis.value if settings.lawful_basis else None,
-                gdpr=self._gdpr_answer(settings), opt_in_mode=OPT_IN_UNKNOWN,
+                gdpr=self._gdpr_answer(settings), opt_in_mode=OptInMode.UNKNOWN,
                 update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
                 mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
                 updated_at=now, needs_full=True, next_run_at=None)
@@ -180,7 +180,7 @@ class SyncConfig:
                 # The state table describes the old list: nobody is in the new one yet, and whether
                 # the new list sends confirmation emails (double opt-in) is not known yet.
                 repo.reset_links_for_new_list(s, sync.id)
-                sync.opt_in_mode = OPT_IN_UNKNOWN
+                sync.opt_in_mode = OptInMode.UNKNOWN
             sync.list_key, sync.list_name = settings.list_key, settings.list_name
             sync.subscription_type = settings.subscription_type.value
             sync.topic_ids = list(settings.topic_ids)
@@ -213,7 +213,7 @@ class SyncConfig:
             sync = repo.get_sync(s)
             if sync is None:
                 raise ServiceError("No sync is configured yet; create one first.", title="No sync")
-            repo.set_opt_in_mode(s, sync, OPT_IN_ACCEPTED)
+            repo.set_opt_in_mode(s, sync, OptInMode.DOUBLE_ACCEPTED)
             return self._sync_view(s, sync)
 
     def _set_paused(self, paused: bool) -> SyncView:

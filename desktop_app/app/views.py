@@ -8,11 +8,10 @@ from datetime import datetime
 
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
-from desktop_app.domain.run import RunStatus
+from desktop_app.domain.run import OptInMode, RunStatus
 from desktop_app.store import models
 
 NEEDS_DECISION = RunStatus.NEEDS_DECISION  # run status: a double opt-in list, the user must accept or move
-OPT_IN_UNKNOWN, OPT_IN_DIRECT, OPT_IN_ACCEPTED = "unknown", "direct", "double_accepted"
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class SyncView:
     topic_names: tuple[str, ...]
     lawful_basis: str | None  # LawfulBasis value
     gdpr: bool | None  # the user's answer when the account has no Lawful Basis field
-    opt_in_mode: str  # "unknown" | "direct" | "double_accepted"
+    opt_in_mode: OptInMode
     update_empty: bool
     schedule_spec: str
     schedule_text: str
@@ -94,7 +93,7 @@ class SyncView:
     def needs_decision(self) -> bool:
         """The last run found a double opt-in list and the user has not accepted it (nor moved)."""
         return (self.last_run is not None and self.last_run.status == NEEDS_DECISION
-                and self.opt_in_mode == OPT_IN_UNKNOWN)
+                and self.opt_in_mode == OptInMode.UNKNOWN)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,6 @@ from pathlib import Path
 from desktop_app import config
 from desktop_app.app import (
     NEEDS_DECISION,
-    OPT_IN_ACCEPTED,
-    OPT_IN_DIRECT,
     AppService,
     ServiceError,
     SyncView,
@@ -45,7 +43,7 @@ from desktop_app.connectors.errors import AuthExpired
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
-from desktop_app.domain.run import RunStatus
+from desktop_app.domain.run import OptInMode, RunStatus
 from desktop_app.domain.schedule import Schedule, parse_schedule
 from desktop_app.domain.settings import (
     NO_SUBSCRIPTION_FIELD,
@@ -354,7 +352,7 @@ def sync_edit(svc: AppService, args) -> int:
 
 
 def _accept_double_opt_in(svc: AppService, current: SyncView) -> int:
-    if current.opt_in_mode == OPT_IN_DIRECT:
+    if current.opt_in_mode == OptInMode.DIRECT:
         print(f"The list “{current.list_name}” adds contacts directly (no confirmation email); nothing to "
               "accept.")
         return EXIT_OK
@@ -527,7 +525,7 @@ def status(svc: AppService, args) -> int:
     print(f"Subscription: {SubscriptionType(view.subscription_type).label}")
     if view.gdpr is not None:
         print(f"GDPR:         {'on' if view.gdpr else 'off'} (your answer)")
-    if view.opt_in_mode == OPT_IN_ACCEPTED:
+    if view.opt_in_mode == OptInMode.DOUBLE_ACCEPTED:
         print("Opt-in:       double opt-in accepted (customers join after confirming an email)")
     print(f"Schedule:     {view.schedule_text}{' (paused)' if view.paused else ''}")
     print(f"Next run:     {_local(view.next_run_at)}")

@@ -37,4 +37,33 @@ class RunKind(StrEnum):
     INCREMENTAL = "incremental"
 
 
+class Phase(StrEnum):
+    """What a running run is doing, as progress reports it."""
+
+    PREPARING = "preparing"
+    READING = "reading"
+    WRITING = "writing"
+    FINISHING = "finishing"
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.PREPARING: "Preparing",
+    Phase.READING: "Reading customers from Zoho Books",
+    Phase.WRITING: "Writing contacts to Zoho Campaigns",
+    Phase.FINISHING: "Finishing",
+}
+
+
+class OptInMode(StrEnum):
+    """What the sync knows of its list's opt-in: not yet probed, direct, or double opt-in accepted."""
+
+    UNKNOWN = "unknown"
+    DIRECT = "direct"
+    DOUBLE_ACCEPTED = "double_accepted"
+
+
 FINAL_STATUSES: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s.final)

@@ -5,12 +5,15 @@ Pure data (``store/runs.py`` builds them from the database; ``engine/run.py`` re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
-from desktop_app.domain.run import RunKind
+from desktop_app.domain.run import OptInMode, RunKind
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 
 # Checkpoint keys about the run itself (not where it is): kept by every checkpoint save.
@@ -35,7 +38,7 @@ class SyncSnapshot:
     schedule_spec: str
     paused: bool
     mapping_version: int = 0
-    opt_in_mode: str = "unknown"  # unknown | direct | double_accepted
+    opt_in_mode: OptInMode = OptInMode.UNKNOWN
     gdpr: bool | None = None
 
     @property
@@ -47,12 +50,60 @@ class SyncSnapshot:
         return self.lawful_basis.label if self.lawful_basis else None
 
 
+class Stage(StrEnum):
+    """The part of a run its checkpoint is in: staging Books pages, or writing staged customers."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a run is, as the engine saves it after each page and batch and a resumed run reads it.
+
+    Stored as JSON in ``runs.checkpoint`` (the store adds what it keeps about the run itself:
+    ORIGIN and the failed-attempt count). ``carried`` is the store's to set, the engine's to read.
+    """
+
+    stage: Stage = Stage.READ
+    page: int = 0  # READ: the Books pages staged so far
+    after: str = ""  # WRITE: the sort key of the last batch committed
+    pending: frozenset[str] = field(default_factory=frozenset)  # WRITE: adds sent or about to be, unrecorded
+    done: frozenset[str] = field(default_factory=frozenset)  # WRITE: contacts of this batch already recorded
+    carried: frozenset[str] = field(default_factory=frozenset)  # adds a closed, stale run had in flight
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Checkpoint:
+        data = data or {}
+        pending = data.get("pending") or {}
+        return cls(stage=Stage(data.get("stage") or Stage.READ), page=int(data.get("page") or 0),
+                   after=str(data.get("after") or ""),
+                   pending=frozenset(c for c, a in pending.items() if a == "add") if isinstance(pending, Mapping)
+                   else frozenset(pending),
+                   done=frozenset(data.get("done") or ()), carried=frozenset(data.get(CARRIED) or ()))
+
+    def to_json(self) -> dict[str, Any]:
+        """The position only (``carried`` is kept by the store)."""
+        if self.stage is Stage.READ:
+            return {"stage": self.stage.value, "page": self.page}
+        out: dict[str, Any] = {"stage": self.stage.value, "after": self.after,
+                               "pending": {c: "add" for c in sorted(self.pending)}}
+        if self.done:
+            out["done"] = sorted(self.done)
+        return out
+
+
+def has_position(data: Mapping[str, Any] | None) -> bool:
+    """Does a stored checkpoint say where a run is (not only what is kept about it)?"""
+    return bool((data or {}).get("stage"))
+
+
 @dataclass
 class RunHandle:
     id: int
     kind: RunKind
     counts: RunCounts
-    checkpoint: dict | None
+    checkpoint: Checkpoint
 
 
 @dataclass(frozen=True)

@@ -10,29 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from desktop_app.domain.counts import RunCounts
-
-
-class Phase:
-    PREPARING = "preparing"
-    READING = "reading"
-    WRITING = "writing"
-    FINISHING = "finishing"
-
-    LABELS: ClassVar[dict[str, str]] = {
-        PREPARING: "Preparing",
-        READING: "Reading customers from Zoho Books",
-        WRITING: "Writing contacts to Zoho Campaigns",
-        FINISHING: "Finishing",
-    }
+from desktop_app.domain.run import Phase
 
 
 @dataclass(frozen=True)
 class Progress:
     run_id: int
-    phase: str
+    phase: Phase
     done: int
     total: int | None  # None while unknown
     counts: RunCounts = field(default_factory=RunCounts)
@@ -46,7 +32,7 @@ class Progress:
 
     @property
     def phase_label(self) -> str:
-        return Phase.LABELS.get(self.phase, self.phase)
+        return Phase(self.phase).label
 
 
 ProgressSink = Callable[[Progress], None]

@@ -41,9 +41,9 @@ from desktop_app.domain.errors import DatabaseError
 from desktop_app.domain.mapping import books_field
 from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.domain.policy import DEFAULT_FULL_EVERY
-from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
+from desktop_app.domain.run import OptInMode, Phase, RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
-from desktop_app.domain.sync import CARRIED, SyncSnapshot
+from desktop_app.domain.sync import Checkpoint, Stage, SyncSnapshot
 from desktop_app.domain.zoho import (
     ApiError,
     AuthExpired,
@@ -68,7 +68,7 @@ from desktop_app.engine.outcome import (
 )
 from desktop_app.engine.patience import Patience
 from desktop_app.engine.ports import BooksReader, CampaignsWriter, RunLockPort, RunStore
-from desktop_app.engine.progress import CancelToken, Phase, Progress, ProgressSink, ignore_progress
+from desktop_app.engine.progress import CancelToken, Progress, ProgressSink, ignore_progress
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class SyncRun:
         self._calls_mark = (0, 0)  # API calls already committed to the run row
         self._pool: ThreadPoolExecutor | None = None
         self.members: set[str] | None = None
-        self.opt_in_mode = "unknown"
+        self.opt_in_mode = OptInMode.UNKNOWN
         # The current run of the same unknown error code: (code, message, [(contact id, recorded)]).
         self._streak: tuple[str, str, list[tuple[str, bool]]] | None = None
 
@@ -161,7 +161,7 @@ class SyncRun:
                 return RunOutcome(run_id, RunStatus.DEFERRED, kind, counts,
                                   "The last run is waiting for the API limit to reset; it continues after "
                                   f"{until.astimezone().strftime('%Y-%m-%d %H:%M')}.", until)
-            if snap.opt_in_mode == "unknown" and (waiting_decision := self.state.decision_run(snap.sync_id)):
+            if snap.opt_in_mode is OptInMode.UNKNOWN and (waiting_decision := self.state.decision_run(snap.sync_id)):
                 awaiting = self.state.awaiting_count(snap.sync_id)
                 if awaiting:
                     # Still undecided: another run would only email one more customer. No call, no new run.
@@ -174,8 +174,8 @@ class SyncRun:
             self.run_id = self.patience.label = run.id
             self.kind = run.kind
             self.counts = run.counts
-            self.checkpoint = dict(run.checkpoint or {})
-            self.carried = set(self.checkpoint.get(CARRIED) or ())
+            self.checkpoint = run.checkpoint
+            self.carried = set(self.checkpoint.carried)
             self._calls_mark = self._calls()
             decision = None
             try:
@@ -210,18 +210,18 @@ class SyncRun:
     # ------------------------------------------------------------------ phases
 
     def _work(self, snap: SyncSnapshot) -> RunStatus:
-        if self.opt_in_mode == "unknown" and self.state.awaiting_count(snap.sync_id):
+        if self.opt_in_mode is OptInMode.UNKNOWN and self.state.awaiting_count(snap.sync_id):
             return RunStatus.NEEDS_DECISION  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
         self.patience.again(self._ensure_new_fields, snap)
         suppressed = self.patience.again(self._suppressed, snap)
         self.members = self.patience.again(self._members, snap) if self.kind == RunKind.FULL else None
-        if self.checkpoint.get("stage", "read") == "read":
+        if self.checkpoint.stage is Stage.READ:
             if self._read(snap):
                 return RunStatus.CANCELLED
             if self.kind == RunKind.FULL:
                 self._reconcile_missing(snap)
-            self.checkpoint = {"stage": "write", "after": ""}
+            self.checkpoint = Checkpoint(Stage.WRITE)
             self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
                         estimated_total=self.state.staged_count(self.run_id), calls=self._calls_delta())
         return self._write(snap, suppressed) or RunStatus.COMPLETED
@@ -270,7 +270,7 @@ class SyncRun:
             try:
                 return self._read_pages(snap)
             except ZohoError as exc:
-                page = self.checkpoint.get("page")
+                page = self.checkpoint.page
                 if page != last_page:
                     rounds, last_page = 0, page
                 if not self.patience.wait_round(rounds, exc):
@@ -279,7 +279,7 @@ class SyncRun:
 
     def _read_pages(self, snap: SyncSnapshot) -> bool:
         since = None if self.kind == RunKind.FULL else snap.watermark
-        start_page = int(self.checkpoint.get("page", 0)) + 1
+        start_page = self.checkpoint.page + 1
         needs_detail = any(_books_field(r.books_key).needs_detail for r in snap.rows)
         staged = self.state.staged_count(self.run_id)
         for page in self.books.iter_customer_pages(since=since, overlap=WATERMARK_OVERLAP,
@@ -293,7 +293,7 @@ class SyncRun:
             # Unreadable records are staged too, to be counted and reported as skipped, never lost.
             self.patience.store(self.state.stage_unreadable, self.run_id, malformed, page.page)
             staged += len(customers) + len(malformed)
-            self.checkpoint = {"stage": "read", "page": page.page}
+            self.checkpoint = Checkpoint(Stage.READ, page=page.page)
             self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
                         calls=self._calls_delta())
             self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
@@ -340,9 +340,9 @@ class SyncRun:
         flight (``pending``), so the next attempt sends only the rest and counts each once.
         """
         total = self.state.staged_count(self.run_id)
-        after = str(self.checkpoint.get("after", ""))
-        pending: dict[str, str] = dict(self.checkpoint.get("pending", {}))
-        done: set[str] = set(self.checkpoint.get("done", ()))
+        after = self.checkpoint.after
+        pending: frozenset[str] = self.checkpoint.pending
+        done: set[str] = set(self.checkpoint.done)
         while True:
             rows = self.state.staged_batch(self.run_id, after, self.batch_size)
             if not rows:
@@ -362,9 +362,9 @@ class SyncRun:
             ]
             # Intents first: a process killed while sending resumes knowing what it had meant to
             # add, so its own earlier write (the address is in the list now) still counts as "added".
-            resumed = {cid for cid, a in pending.items() if a == "add"}
-            intents = {p.contact_id: "add" for p in plans if p.action is Action.ADD}
-            cp = {"stage": "write", "after": after, "pending": intents, **({"done": sorted(done)} if done else {})}
+            resumed = set(pending)
+            intents = frozenset(p.contact_id for p in plans if p.action is Action.ADD)
+            cp = Checkpoint(Stage.WRITE, after=after, pending=intents, done=frozenset(done))
             self.patience.store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
             results, probe_stopped = self._send_batch(snap, [p for p in plans
                                                              if p.action in (Action.ADD, Action.UPDATE)])
@@ -407,17 +407,17 @@ class SyncRun:
             self.counts = self.counts + batch_counts
             if fatal is not None:
                 # What was answered is recorded; the unanswered stay in flight for the next attempt.
-                left = {p.contact_id: "add" for p in unanswered if p.action is Action.ADD}
-                recorded = done | {p.contact_id for p, _, _ in link_rows}
-                cp = {"stage": "write", "after": after, "pending": left, "done": sorted(recorded)}
+                left = frozenset(p.contact_id for p in unanswered if p.action is Action.ADD)
+                recorded = frozenset(done | {p.contact_id for p, _, _ in link_rows})
+                cp = Checkpoint(Stage.WRITE, after=after, pending=left, done=recorded)
                 self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                             self.counts, cp, now=self.clock(), calls=self._calls_delta())
                 raise fatal
-            decide = confirmations > 0 and self.opt_in_mode != "double_accepted"
-            if decide and self.opt_in_mode == "direct":
+            decide = confirmations > 0 and self.opt_in_mode is not OptInMode.DOUBLE_ACCEPTED
+            if decide and self.opt_in_mode is OptInMode.DIRECT:
                 # The list started sending confirmation emails since it was found direct: ask again.
-                self.state.set_opt_in_mode(snap.sync_id, "unknown")
-                self.opt_in_mode = "unknown"
+                self.state.set_opt_in_mode(snap.sync_id, OptInMode.UNKNOWN)
+                self.opt_in_mode = OptInMode.UNKNOWN
             if decide:
                 # Only what was sent is recorded; the run ends here and the user decides.
                 self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
@@ -426,8 +426,8 @@ class SyncRun:
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
                 raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
             after = rows[-1].sort_key
-            pending, done = {}, set()
-            self.checkpoint = {"stage": "write", "after": after}
+            pending, done = frozenset(), set()
+            self.checkpoint = Checkpoint(Stage.WRITE, after=after)
             self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                         self.counts, self.checkpoint, now=self.clock(), calls=self._calls_delta())
             self._report(Phase.WRITING, self.counts.total, total,
@@ -445,7 +445,7 @@ class SyncRun:
         """
         results: dict = {}
         rest = list(plans)
-        if self.opt_in_mode == "unknown":
+        if self.opt_in_mode is OptInMode.UNKNOWN:
             streak = self._streak
             for probe in [p for p in plans if self._proves_opt_in(p)]:
                 rest.remove(probe)
@@ -461,8 +461,8 @@ class SyncRun:
                     continue  # a refusal proves nothing about the list: the next one goes alone
                 if getattr(outcome, "confirmation_sent", False):
                     return results, True
-                self.state.set_opt_in_mode(snap.sync_id, "direct")
-                self.opt_in_mode = "direct"
+                self.state.set_opt_in_mode(snap.sync_id, OptInMode.DIRECT)
+                self.opt_in_mode = OptInMode.DIRECT
                 break
             # Left: updates, and adds of addresses already in the list (they prove nothing).
         results.update(self._send_patiently(snap, rest))
@@ -560,7 +560,7 @@ class SyncRun:
         self._calls_mark = now
         return now[0] - before[0], now[1] - before[1]
 
-    def _report(self, phase: str, done: int, total: int | None, message: str) -> None:
+    def _report(self, phase: Phase, done: int, total: int | None, message: str) -> None:
         try:
             self.progress(Progress(self.run_id, phase, done, total, self.counts, message))
         except Exception:  # a broken listener must not break the run

@@ -12,7 +12,7 @@ from typing import ClassVar
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from desktop_app.domain.run import FINAL_STATUSES, RunKind, RunStatus, RunTrigger
+from desktop_app.domain.run import FINAL_STATUSES, OptInMode, RunKind, RunStatus, RunTrigger
 
 # The words each string column may hold (checked by store.repo, not by the schema, so a new
 # word never needs a table rebuild).
@@ -31,7 +31,7 @@ RUN_STATUSES: tuple[RunStatus, ...] = tuple(RunStatus)
 RUN_FINAL_STATUSES: tuple[RunStatus, ...] = FINAL_STATUSES
 # Sync.opt_in_mode: unknown (not probed yet, or the list changed) | direct (a subscribe joins at once)
 # | double_accepted (the list emails a confirmation first, and the user accepted that).
-OPT_IN_MODES = ("unknown", "direct", "double_accepted")
+OPT_IN_MODES: tuple[OptInMode, ...] = tuple(OptInMode)
 NOTIFICATION_LEVELS = ("info", "warning", "error")
 
 
@@ -104,7 +104,7 @@ class Sync(Base):
     last_full_at: Mapped[datetime | None]
     watermark: Mapped[datetime | None]  # newest Books last_modified_time of a completed run
     needs_full: Mapped[bool] = mapped_column(Boolean, default=True)
-    opt_in_mode: Mapped[str] = mapped_column(String(16), default="unknown")  # see OPT_IN_MODES
+    opt_in_mode: Mapped[str] = mapped_column(String(16), default=OptInMode.UNKNOWN.value)  # see OPT_IN_MODES
     # The user's answer to "Is GDPR compliance on?" when the account shows no lawful-basis field;
     # None = not asked (detected from the account, or unknown).
     gdpr: Mapped[bool | None] = mapped_column(Boolean)

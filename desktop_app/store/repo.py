@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
+from desktop_app.domain.run import OptInMode, RunKind, RunStatus, RunTrigger
 from desktop_app.store.models import (
     CONNECTION_KINDS,
     NOTIFICATION_LEVELS,
@@ -118,7 +118,7 @@ def update_sync(s: Session, sync: Sync, *, now: datetime | None = None, **change
     return sync
 
 
-def set_opt_in_mode(s: Session, sync: Sync, mode: str, *, now: datetime | None = None) -> Sync:
+def set_opt_in_mode(s: Session, sync: Sync, mode: OptInMode, *, now: datetime | None = None) -> Sync:
     """``unknown`` (probe again), ``direct`` or ``double_accepted`` (the user accepted double opt-in)."""
     _check(mode, OPT_IN_MODES, "opt-in mode")
     sync.opt_in_mode = mode
@@ -216,7 +216,7 @@ def reset_links_for_new_list(s: Session, sync_id: int) -> None:
     s.execute(update(ContactLink).where(ContactLink.sync_id == sync_id).values(in_list=False, values_hash=None))
     s.execute(update(ContactLink).where(ContactLink.sync_id == sync_id, ContactLink.campaigns_status == "awaiting")
               .values(campaigns_status=None))
-    s.execute(update(Sync).where(Sync.id == sync_id).values(opt_in_mode="unknown"))
+    s.execute(update(Sync).where(Sync.id == sync_id).values(opt_in_mode=OptInMode.UNKNOWN.value))
 
 
 def awaiting_count(s: Session, sync_id: int) -> int:

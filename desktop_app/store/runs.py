@@ -16,9 +16,19 @@ from desktop_app.domain import policy
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
 from desktop_app.domain.plan import LinkState, Planned
-from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
+from desktop_app.domain.run import OptInMode, RunKind, RunStatus, RunTrigger
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
-from desktop_app.domain.sync import CARRIED, ORIGIN, RunHandle, StagedRow, SyncSnapshot, sort_key
+from desktop_app.domain.sync import (
+    CARRIED,
+    ORIGIN,
+    Checkpoint,
+    RunHandle,
+    Stage,
+    StagedRow,
+    SyncSnapshot,
+    has_position,
+    sort_key,
+)
 from desktop_app.store import repo
 from desktop_app.store.db import Database
 from desktop_app.store.models import (
@@ -66,7 +76,7 @@ class RunState:
                 schedule_spec=sync.schedule_spec,
                 paused=sync.paused,
                 mapping_version=sync.mapping_version,
-                opt_in_mode=sync.opt_in_mode or "unknown",
+                opt_in_mode=OptInMode(sync.opt_in_mode or OptInMode.UNKNOWN),
                 gdpr=sync.gdpr,
             )
 
@@ -74,7 +84,7 @@ class RunState:
         with self.db.session() as s:
             return bool(s.scalar(select(Sync.paused).where(Sync.id == sync_id)))
 
-    def set_opt_in_mode(self, sync_id: int, mode: str) -> None:
+    def set_opt_in_mode(self, sync_id: int, mode: OptInMode) -> None:
         with self.db.session() as s:
             sync = s.get(Sync, sync_id)
             if sync is not None:
@@ -130,9 +140,9 @@ class RunState:
                 kind = policy.run_kind(force_full=force_full, needs_full=snap.needs_full, watermark=snap.watermark,
                                        last_full_at=snap.last_full_at, now=now, full_every=full_every)
                 run = repo.start_run(s, s.get(Sync, snap.sync_id), kind=kind, trigger=trigger, now=now)
-                run.checkpoint = {"stage": "read", "page": 0, ORIGIN: _origin(snap),
+                run.checkpoint = {**Checkpoint(Stage.READ).to_json(), ORIGIN: _origin(snap),
                                   **({CARRIED: carried} if carried else {})}
-            return RunHandle(run.id, RunKind(run.kind), _counts(run), dict(run.checkpoint or {}))
+            return RunHandle(run.id, RunKind(run.kind), _counts(run), Checkpoint.from_json(run.checkpoint))
 
     @staticmethod
     def _unfinished(s, sync_id: int) -> Run | None:
@@ -143,7 +153,7 @@ class RunState:
         if run is not None:
             return run
         latest = repo.latest_run(s, sync_id)
-        if latest is not None and latest.status == RunStatus.FAILED and (latest.checkpoint or {}).get("stage"):
+        if latest is not None and latest.status == RunStatus.FAILED and has_position(latest.checkpoint):
             return latest
         return None
 
@@ -153,8 +163,8 @@ class RunState:
         it had in flight (for the same list: their addresses count added, not updated, next time)."""
         checkpoint = dict(run.checkpoint or {})
         same_list = (checkpoint.get(ORIGIN) or {}).get("list_key") == snap.list_key
-        in_flight = [cid for cid, a in (checkpoint.get("pending") or {}).items() if a == "add"] if same_list else []
-        in_flight += list(checkpoint.get(CARRIED) or []) if same_list else []
+        position = Checkpoint.from_json(checkpoint)
+        in_flight = [*position.pending, *position.carried] if same_list else []
         s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run.id))
         _add_notes(run, ["Not continued: the sync's list or field mapping changed, so a new run started."])
         if run.status == RunStatus.FAILED:
@@ -175,7 +185,7 @@ class RunState:
                 return None
             return run.id, run.resume_at, _counts(run), RunKind(run.kind)
 
-    def save_checkpoint(self, run_id: int, checkpoint: dict, counts: RunCounts,
+    def save_checkpoint(self, run_id: int, checkpoint: Checkpoint, counts: RunCounts,
                         estimated_total: int | None = None, *, calls: tuple[int, int] = (0, 0)) -> None:
         """Where the run is, its counters and the API calls it made since the last commit."""
         with self.db.session() as s:
@@ -183,7 +193,7 @@ class RunState:
             run.checkpoint = _with_kept(run.checkpoint, checkpoint)
             _put_counts(run, counts)
             _add_calls(run, calls)
-            run.phase = checkpoint.get("stage")
+            run.phase = checkpoint.stage.value
             if estimated_total is not None:
                 run.estimated_total = estimated_total
 
@@ -316,7 +326,7 @@ class RunState:
 
     def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
                      skipped_rows: Sequence[tuple[Planned, object, str | None]], counts: RunCounts,
-                     checkpoint: dict | None, *, now: datetime, calls: tuple[int, int] = (0, 0)) -> None:
+                     checkpoint: Checkpoint | None, *, now: datetime, calls: tuple[int, int] = (0, 0)) -> None:
         """State rows, skipped rows, counters and checkpoint of one batch, in one transaction.
 
         ``link_rows`` are (plan, count bucket, campaigns status); a contact "awaiting" its
@@ -391,9 +401,9 @@ MAX_NOTES = 200
 _KEPT = (ORIGIN, CARRIED, repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT)
 
 
-def _with_kept(current: dict | None, checkpoint: dict) -> dict:
+def _with_kept(current: dict | None, checkpoint: Checkpoint) -> dict:
     kept = {k: v for k, v in (current or {}).items() if k in _KEPT}
-    return {**kept, **checkpoint}
+    return {**kept, **checkpoint.to_json()}
 
 
 def _add_calls(run: Run, calls: tuple[int, int]) -> None:

@@ -16,11 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop_app.connectors.books import CustomerPage, customer_from_record
-from desktop_app.connectors.errors import ApiError, AuthExpired, Locked, Unavailable
+from desktop_app.connectors.errors import ApiError, AuthExpired, DailyCapReached, Locked, Unavailable
+from desktop_app.domain import emails
 from desktop_app.domain.mapping import default_mapping
+from desktop_app.domain.run import Phase
 from desktop_app.domain.skips import SkipReason
 from desktop_app.domain.zoho import NotFound, SubscribeRefused
 from desktop_app.engine.outcome import double_opt_in_message
+from desktop_app.engine.progress import CancelToken, Progress
 from desktop_app.engine.run import SyncRun
 from desktop_app.store import repo
 from desktop_app.store.db import Database
@@ -582,3 +585,106 @@ def test_a_changed_mapping_starts_afresh_and_the_adds_in_flight_still_count_adde
     assert any("Not continued" in n for n in old.notes)
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(StagedCustomer)) == 0
+
+
+# ---------------------------------------------------------------------- the remaining run rules
+
+
+def test_two_customers_with_one_address_sync_the_first_and_skip_the_other_as_a_duplicate(db, tmp_path):
+    books, campaigns = FakeBooks(5), FakeCampaigns()
+    books.add("6", "PERSON2@example.com")  # the same identity as customer 2, in other case
+    outcome = run(db, tmp_path, books, campaigns)
+    assert (outcome.counts.added, outcome.counts.skipped) == (5, 1)
+    (row,) = skipped(db, outcome.run_id)
+    assert (row.books_contact_id, row.reason_code) == ("6", SkipReason.DUPLICATE_IN_ORG)
+    assert campaigns.sent.count("person2@example.com") == 1
+
+
+def test_a_changed_email_subscribes_the_new_address_and_notes_that_the_old_one_stays(db, tmp_path):
+    books, campaigns = FakeBooks(5), FakeCampaigns()
+    run(db, tmp_path, books, campaigns)
+    books.edit("3", email="new3@example.com")
+    outcome = run(db, tmp_path, books, campaigns)
+    assert (outcome.kind, outcome.counts.updated, outcome.counts.added) == ("incremental", 1, 0)
+    assert "new3@example.com" in campaigns.members and "person3@example.com" in campaigns.members
+    assert link(db, "3").email_key == emails.identity("new3@example.com")
+    with db.read_session() as s:
+        notes = s.get(Run, outcome.run_id).notes
+    assert any("changed email from person3@example.com to new3@example.com" in n for n in notes)
+
+
+def test_an_emptied_field_is_left_out_unless_update_empty_is_on(db, tmp_path):
+    books, campaigns = FakeBooks(5), FakeCampaigns()
+    run(db, tmp_path, books, campaigns)
+    books.edit("4", last_name="")
+    assert run(db, tmp_path, books, campaigns).counts.updated == 1
+    assert "Last Name" not in campaigns.members["person4@example.com"]  # Campaigns keeps its value
+    with db.session() as s:
+        repo.update_sync(s, repo.get_sync(s), update_empty=True)
+    books.edit("4", last_name="")
+    assert run(db, tmp_path, books, campaigns).counts.updated == 1
+    assert campaigns.members["person4@example.com"]["Last Name"] == ""  # cleared there too
+
+
+def _stopping_run(db, tmp_path, books, campaigns, stop):
+    """A run whose progress sink calls ``stop(token)`` once the first batch is written."""
+    token = CancelToken()
+
+    def progress(p: Progress) -> None:
+        if p.phase is Phase.WRITING and p.done:
+            stop(token)
+
+    return SyncRun(RunState(db), books, campaigns, lock=RunLock(tmp_path / "run.lock"), progress=progress,
+                   cancel=token, batch_size=10, workers=2, sleep=[].append).execute()
+
+
+def test_cancel_stops_at_a_batch_boundary_and_the_next_run_adds_only_the_rest(db, tmp_path):
+    books, campaigns = FakeBooks(50), FakeCampaigns()
+    stopped = _stopping_run(db, tmp_path, books, campaigns, lambda token: token.cancel())
+    assert stopped.status == "cancelled" and stopped.counts.added == 10
+    assert len(campaigns.members) == 10
+    rest = run(db, tmp_path, books, campaigns)
+    assert rest.status == "completed" and rest.counts.added == 40
+    assert sorted(campaigns.sent) == sorted(set(campaigns.sent)) and len(campaigns.members) == 50
+
+
+def test_pause_pressed_elsewhere_stops_the_run_and_a_paused_sync_resumes_where_it_stopped(db, tmp_path):
+    books, campaigns = FakeBooks(50), FakeCampaigns()
+
+    def pause_elsewhere(_token) -> None:  # as another process (the CLI's "sync pause") would
+        with db.session() as s:
+            repo.update_sync(s, repo.get_sync(s), paused=True)
+
+    stopped = _stopping_run(db, tmp_path, books, campaigns, pause_elsewhere)
+    assert stopped.status == "cancelled" and 10 <= stopped.counts.added < 50
+    with db.session() as s:
+        repo.update_sync(s, repo.get_sync(s), paused=False)
+    rest = run(db, tmp_path, books, campaigns)
+    assert rest.status == "completed"
+    assert stopped.counts.added + rest.counts.added == 50 and len(campaigns.sent) == 50
+
+
+def test_the_books_daily_cap_defers_the_run_which_waits_then_continues_from_its_page(db, tmp_path):
+    books, campaigns = FakeBooks(450), FakeCampaigns()
+    reset = T0 + timedelta(days=1)
+    real_pages = books.iter_customer_pages
+
+    def capped(**kw):
+        for page in real_pages(**kw):
+            if page.page == 2 and capped.on:
+                raise DailyCapReached(reset)
+            yield page
+
+    capped.on = True
+    books.iter_customer_pages = capped
+    now = [T0]
+    first = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
+    assert first.status == "deferred" and first.resume_at == reset and campaigns.sent == []
+    before = books.calls_made
+    waiting = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
+    assert (waiting.status, waiting.run_id, books.calls_made) == ("deferred", first.run_id, before)  # no call
+    capped.on, now[0] = False, reset + timedelta(minutes=1)
+    books.pages_read.clear()
+    done = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
+    assert (done.status, done.run_id, done.counts.added) == ("completed", first.run_id, 450)
+    assert books.pages_read == [2, 3]  # page 1 was staged before the cap
