@@ -73,6 +73,15 @@ def print_report(title: str, tables: Sequence[str], notes: Sequence[str] = ()) -
     sys.stdout.flush()
 
 
+def result(**values: object) -> None:
+    """The benchmark's last line: ``RESULT name=value …``, comparable run to run."""
+    def text(v: object) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    print("RESULT " + " ".join(f"{k}={text(v)}" for k, v in values.items()))
+    sys.stdout.flush()
+
+
 def fmt(x: float, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
@@ -207,6 +216,19 @@ def client(home: Path, *args: str, timeout: float | None = None) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"client {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def client_process(home: Path, *args: str) -> subprocess.Popen:
+    """``bench/client.py ARGS`` started in a fresh process, not waited for (kill it, or ``finish``)."""
+    return subprocess.Popen([PYTHON, str(BENCH / "client.py"), *args], cwd=REPO, env=bench_env(home),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float | None = None) -> dict:
+    out, err = proc.communicate(timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"client failed ({proc.returncode}):\n{err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def parse_sizes(text: str) -> list[int]:

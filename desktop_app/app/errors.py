@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy.exc import OperationalError
+import sys
 
 from desktop_app import config
 from desktop_app.domain.errors import AppError, Described, ErrorKind
 from desktop_app.domain.errors import describe as describe_error
-from desktop_app.store.db import DatabaseError
-from desktop_app.store.db import classify as classify_db_error
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +26,13 @@ def describe(exc: BaseException, *, log_hint: str | None = None) -> Described:
     traceback and told as "Something unexpected went wrong".
     """
     hint = log_hint or f"details are in {config.app_paths().log_file}"
-    if isinstance(exc, OperationalError):
+    # SQLAlchemy is imported by the store, not here: the window imports this before the database
+    # (its first paint does not wait for SQLAlchemy); a driver error means it is loaded already.
+    alchemy = sys.modules.get("sqlalchemy.exc")
+    if alchemy is not None and isinstance(exc, alchemy.OperationalError):
+        from desktop_app.store.db import DatabaseError
+        from desktop_app.store.db import classify as classify_db_error
+
         log.error("database error: %s", exc)
         path = config.app_paths().db_path
         exc = classify_db_error(exc, path) or DatabaseError(

@@ -10,6 +10,7 @@ from desktop_app import config
 from desktop_app.app.accounts import Accounts
 from desktop_app.app.context import Context
 from desktop_app.app.errors import ServiceError
+from desktop_app.app.eta import RunEta
 from desktop_app.app.views import NotificationView, RunView, run_view
 from desktop_app.domain import policy
 from desktop_app.domain.errors import ErrorKind
@@ -38,8 +39,13 @@ class Runs:
                 raise ServiceError(RECONNECT_MESSAGE, title="Reconnect to Zoho", kind=ErrorKind.FAILED)
             self.accounts.clear_reconnect_needed()
         books, campaigns = self.accounts.clients()
+        with self.ctx.db.session() as s:
+            sync = repo.get_sync(s)
+            expected = sync.customers_estimate if sync is not None else None
+        timed = RunEta(self.accounts.factory.limiter, self.accounts.require_connection().org_id, expected,
+                       self.ctx.clock, config.local_zone(), progress or (lambda p: None))
         runner = SyncRun(RunState(self.ctx.db), books, campaigns, lock=RunLock(self.ctx.paths.run_lock_path),
-                         trigger=trigger, force_full=force_full, progress=progress or (lambda p: None),
+                         trigger=trigger, force_full=force_full, progress=timed,
                          cancel=cancel, clock=self.ctx.clock,
                          full_every=policy.full_every(config.load_settings(self.ctx.paths).get("full_reconcile_days")))
         try:

@@ -13,6 +13,7 @@ from desktop_app import config
 from desktop_app.app.accounts import Accounts
 from desktop_app.app.context import Context, utc_now
 from desktop_app.app.errors import ServiceError
+from desktop_app.app.eta import first_sync_sentence
 from desktop_app.app.views import (
     InitiatePreview,
     SyncView,
@@ -35,6 +36,7 @@ class SyncConfig:
     def __init__(self, ctx: Context, accounts: Accounts) -> None:
         self.ctx = ctx
         self.accounts = accounts
+        self._expected: int | None = None  # customers the last disclaimer counted
 
     def sync(self) -> SyncView | None:
         with self.ctx.db.session() as s:
@@ -126,9 +128,13 @@ class SyncConfig:
         settable = self.accounts.consent().can_set_subscription
         # Without a Subscription Type field every contact arrives as Marketing, whatever was chosen.
         marketing = settings.subscription_type is SubscriptionType.MARKETING or not settable
-        additions = len(keys - known) if marketing else 0
+        writes = len(keys - known)
         arriving = SubscriptionType.MARKETING if marketing else settings.subscription_type
-        return InitiatePreview(total, additions, arriving.value, settable, complete)
+        self._expected = total  # the first run's ETA starts from it (kept on the sync by create_sync)
+        limiter = self.accounts.factory.limiter
+        when = "" if limiter is None else first_sync_sentence(
+            limiter, self.accounts.require_connection().org_id, writes, total, self.ctx.clock(), config.local_zone())
+        return InitiatePreview(total, writes if marketing else 0, arriving.value, settable, complete, writes, when)
 
     def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:
         if not topic_ids:
@@ -158,7 +164,7 @@ class SyncConfig:
                 gdpr=self._gdpr_answer(settings), opt_in_mode=OptInMode.UNKNOWN,
                 update_empty=settings.update_empty, schedule_spec=settings.schedule.spec, paused=False,
                 mapping_version=1, mapping_fingerprint=dmapping.mapping_fingerprint(rows), created_at=now,
-                updated_at=now, needs_full=True, next_run_at=None)
+                updated_at=now, needs_full=True, next_run_at=None, customers_estimate=self._expected)
             repo.create_sync(s, sync)
             s.flush()
             repo.replace_mapping(s, sync, [(r.books_key, r.campaigns_field, r.new_field, r.locked) for r in rows])

@@ -140,6 +140,8 @@ class InitiatePreview:
     subscription_type: str  # what the contacts arrive as: "marketing" without a Subscription Type field
     subscription_settable: bool = True  # False: the account has no Subscription Type field
     complete: bool = True  # False: Books holds more customers than were read; the counts are floors
+    writes: int = 0  # addresses the first sync writes (Marketing or not)
+    eta_text: str = ""  # "At Zoho's API limits: about 89,000 writes; Zoho allows 75,000 a day: …"
 
     def counted(self, n: int) -> str:
         """A count as the disclaimer says it: "1,309" or, from a partial read, "at least 5,000"."""

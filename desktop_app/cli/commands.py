@@ -298,7 +298,8 @@ def _confirm_disclaimer(svc: AppService, settings: SyncSettings, accepted: bool)
           f"contacts as Marketing contacts (of {preview.counted(preview.customers)} customers). If your Zoho "
           "Campaigns plan's contact limit is exceeded and auto-upgrade is on, the plan may be upgraded and charged. "
           + ("Non-marketing contacts do not count toward the limit." if preview.subscription_settable
-             else NO_SUBSCRIPTION_FIELD))
+             else NO_SUBSCRIPTION_FIELD)
+          + (f" {preview.eta_text}" if preview.eta_text else ""))
     if accepted:
         return
     if sys.stdin.isatty():
@@ -373,6 +374,7 @@ class _ProgressLine:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.last_phase = None
+        self.last_eta = ""
 
     def __call__(self, p: Progress) -> None:
         total = f"/{p.total:,}" if p.total else ""
@@ -381,10 +383,14 @@ class _ProgressLine:
                 f"unchanged {c.unchanged:,}, skipped {c.skipped:,}"
                 + (f", awaiting {c.awaiting:,}" if c.awaiting else ""))
         if self.tty:
-            self.stream.write("\r" + text[:150].ljust(150))
+            self.stream.write("\r" + (text + (f" — {p.eta_text}" if p.eta_text else ""))[:200].ljust(200))
             self.stream.flush()
         elif p.phase != self.last_phase:
             self.stream.write(text + "\n")
+        if p.eta_text and p.eta_text != self.last_eta and (not self.tty or p.phase != self.last_phase):
+            if not self.tty:  # logs and CI: a line whenever the estimate says something new
+                self.stream.write(f"Estimate: {p.eta_text}\n")
+            self.last_eta = p.eta_text
         self.last_phase = p.phase
 
     def close(self) -> None:

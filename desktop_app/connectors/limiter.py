@@ -13,7 +13,8 @@ run``) can never push Zoho over a window. Zoho's locks are shared the same way.
 
 Paced: calls of a family with a large window are spaced evenly over its shortest window (GCRA,
 a burst of at most the calls in flight) instead of a burst of the whole window, then a wait.
-Windows of a day or more are never slept through: the caller gets ``DailyCapReached``.
+Windows of a day or more are not slept through (the caller gets ``DailyCapReached``), unless
+their next call frees within ``DAILY_SLEEP``.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from desktop_app import config
 from desktop_app.connectors.errors import DailyCapReached, Locked
+from desktop_app.domain.eta import Eta, finish_after
 from desktop_app.domain.limits import (
     DAY,
     DEFAULT_BOOKS_PLAN,
@@ -42,6 +44,7 @@ from desktop_app.domain.limits import (
     UNKNOWN_FAMILY,
     Limit,
     Use,
+    Window,
     books_daily_limit,
     unknown_usage,
 )
@@ -56,6 +59,10 @@ DEFAULT_IN_FLIGHT = 1
 IN_FLIGHT = {"campaigns.listsubscribe": 4, "books": 2}
 # Calls recorded by other processes count this much later than their wall-clock stamp says.
 CLOCK_SKEW = 0.005
+# A full day-long window is waited out in the run only when its next call frees this soon (a run
+# resumed after the cap follows the calls of yesterday as they leave the window, instead of being
+# deferred again for every one of them); a longer wait defers the run (DailyCapReached).
+DAILY_SLEEP = 300.0
 # Windows of fewer calls than this are not paced (a burst of ten token requests is no burst).
 PACE_FROM = 50
 
@@ -192,6 +199,22 @@ class Limiter:
                 self._paces[(family, key)] = None
         return self._paces[(family, key)]
 
+    def eta(self, family: str, work: int, key: str = "", *, rate: float | None = None) -> Eta:
+        """How long ``work`` more calls of ``family`` take from now at this limiter's budgets, after
+        the calls it has counted (its own and those other processes recorded that it has seen)."""
+        with self._lock:
+            windows = self._windows_of(family, key)
+            now = self._clock()
+            budgets = [Window(w.capacity, w.seconds) for w in windows]
+            longest = max(windows, key=lambda w: w.seconds)
+            recent = [now - t for t in longest.stamps if now - t < longest.seconds]
+        eta = finish_after(work, budgets, recent, rate=rate)
+        if eta.binding is None:
+            return eta
+        documented = {w.seconds: w.calls for lim in self.limits_of(family) for w in lim.scaled(self.scale).windows}
+        return replace(eta, binding=Window(documented.get(eta.binding.seconds, eta.binding.calls),
+                                           eta.binding.seconds))
+
     # ------------------------------------------------------------------ acquiring
 
     def try_acquire(self, family: str, key: str = "") -> float:
@@ -233,7 +256,7 @@ class Limiter:
                 w.stamps.popleft()
             if len(w.stamps) >= w.capacity:
                 until = w.stamps[0] + w.seconds - now
-                if w.daily:
+                if w.daily and until > DAILY_SLEEP / self.scale:
                     raise DailyCapReached(self._wall() + timedelta(seconds=until))
                 wait = max(wait, until)
         pace = self._pace_of(family, key, windows)

@@ -51,7 +51,8 @@ class SyncSnapshot:
 
 
 class Stage(StrEnum):
-    """The part of a run its checkpoint is in: staging Books pages, or writing staged customers."""
+    """The part of a run its checkpoint is in: reading Books pages (each written as it arrives), or
+    writing what is left once the read is complete."""
 
     READ = "read"
     WRITE = "write"
@@ -66,10 +67,10 @@ class Checkpoint:
     """
 
     stage: Stage = Stage.READ
-    page: int = 0  # READ: the Books pages staged so far
-    after: str = ""  # WRITE: the sort key of the last batch committed
-    pending: frozenset[str] = field(default_factory=frozenset)  # WRITE: adds sent or about to be, unrecorded
-    done: frozenset[str] = field(default_factory=frozenset)  # WRITE: contacts of this batch already recorded
+    page: int = 0  # the Books pages staged so far
+    written: int = 0  # the staging order (seq) up to which customers are recorded
+    pending: frozenset[str] = field(default_factory=frozenset)  # adds sent or about to be, unrecorded
+    done: frozenset[str] = field(default_factory=frozenset)  # contacts of the next batch already recorded
     carried: frozenset[str] = field(default_factory=frozenset)  # adds a closed, stale run had in flight
 
     @classmethod
@@ -77,17 +78,16 @@ class Checkpoint:
         data = data or {}
         pending = data.get("pending") or {}
         return cls(stage=Stage(data.get("stage") or Stage.READ), page=int(data.get("page") or 0),
-                   after=str(data.get("after") or ""),
+                   written=int(data.get("written") or 0),
                    pending=frozenset(c for c, a in pending.items() if a == "add") if isinstance(pending, Mapping)
                    else frozenset(pending),
                    done=frozenset(data.get("done") or ()), carried=frozenset(data.get(CARRIED) or ()))
 
     def to_json(self) -> dict[str, Any]:
         """The position only (``carried`` is kept by the store)."""
-        if self.stage is Stage.READ:
-            return {"stage": self.stage.value, "page": self.page}
-        out: dict[str, Any] = {"stage": self.stage.value, "after": self.after,
-                               "pending": {c: "add" for c in sorted(self.pending)}}
+        out: dict[str, Any] = {"stage": self.stage.value, "page": self.page, "written": self.written}
+        if self.pending:
+            out["pending"] = {c: "add" for c in sorted(self.pending)}
         if self.done:
             out["done"] = sorted(self.done)
         return out
@@ -109,7 +109,7 @@ class RunHandle:
 @dataclass(frozen=True)
 class StagedRow:
     contact_id: str
-    sort_key: str
+    seq: int  # the staging order: rows are written in it
     email_key: str | None
     record: dict
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.errors import AppError, ErrorKind
 from desktop_app.domain.run import RunKind, RunStatus
-from desktop_app.domain.zoho import ZohoError
+from desktop_app.domain.zoho import ApiError, SubscribeRefused, ZohoError
 
 CONTINUES = "The next run continues where this one stopped."
 
@@ -60,3 +60,20 @@ def double_opt_in_message(list_name: str, awaiting: int) -> str:
     who = "1 customer was" if awaiting == 1 else f"{awaiting:,} customers were"
     return (f"The list “{list_name}” sends a confirmation email to each new contact (double opt-in): {who} "
             "sent one and joins only after confirming. Accept double opt-in or choose another list.")
+
+
+# The same unknown Campaigns error code for this many contacts in a row is the account's or the
+# app's problem, not the contacts': the run fails instead of skipping them (SystemicRefusal).
+SYSTEMIC_STREAK = 5
+
+# A streak: (code, Zoho's message, [(contact id, recorded by an earlier batch)]).
+Streak = tuple[str, str, list[tuple[str, bool]]]
+
+
+def next_streak(streak: Streak | None, contact_id: str, outcome) -> Streak | None:
+    """The run of one unknown error code after this sent contact's answer (None when broken)."""
+    if isinstance(outcome, ApiError) and not isinstance(outcome, SubscribeRefused):
+        if streak is not None and streak[0] == outcome.code:
+            return streak[0], streak[1], [*streak[2], (contact_id, False)]
+        return outcome.code, outcome.zoho_message or "", [(contact_id, False)]
+    return None

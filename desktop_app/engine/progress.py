@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.run import Phase
@@ -23,6 +24,9 @@ class Progress:
     total: int | None  # None while unknown
     counts: RunCounts = field(default_factory=RunCounts)
     message: str = ""
+    read: int = 0  # Books customers read so far (pages are written as they are read)
+    eta: datetime | None = None  # when the run should finish at Zoho's limits (set by app.eta)
+    eta_text: str = ""  # the same in words: "about 89,000 writes; Zoho allows 75,000 a day: …"
 
     @property
     def fraction(self) -> float | None:

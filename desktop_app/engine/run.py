@@ -1,9 +1,14 @@
-"""One sync run, end to end: prepare → read Books into staging → plan + write in batches → finish.
+"""One sync run, end to end: prepare → for each Books page: stage it, plan + write it in batches →
+(full runs) look up customers the read missed → finish.
+
+Pages are written as they arrive, so the Books daily cap (1,000 calls on some plans) never holds
+back the writes of what was read; the list's members and suppressed addresses are read into the
+run's store first (SQLite, not memory).
 
 Durability (R24): every step that changes Campaigns is bracketed by commits to SQLite.
-- Reading stages each Books page (``staged_customer`` rows) and commits the page number, so a
-  killed run re-reads at most one page.
-- Writing goes through staged customers ordered by contact id, in batches. Before a batch is
+- Reading stages each Books page (``staged_customer`` rows, numbered in staging order) and commits
+  the page number, so a killed run re-reads at most one page.
+- Writing goes through staged customers in staging order, in batches. Before a batch is
   sent, its planned adds are committed as *intents* in the checkpoint; after it is sent, the
   state rows, counters, skipped rows and the new checkpoint are committed in one transaction.
   A run killed between the two resumes the batch: Campaigns answers "updated" for contacts the
@@ -33,17 +38,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.errors import DatabaseError
-from desktop_app.domain.mapping import books_field
+from desktop_app.domain.mapping import kept_fields, row_books_field
 from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
 from desktop_app.domain.policy import DEFAULT_FULL_EVERY
 from desktop_app.domain.run import OptInMode, Phase, RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
-from desktop_app.domain.sync import Checkpoint, Stage, SyncSnapshot
+from desktop_app.domain.sync import Stage, SyncSnapshot
 from desktop_app.domain.zoho import (
     ApiError,
     AuthExpired,
@@ -61,10 +66,12 @@ from desktop_app.engine.outcome import (
     CONTINUES,
     DOUBLE_OPT_IN,
     RECONNECT_MESSAGE,
+    SYSTEMIC_STREAK,
     NoSyncConfigured,
     RunOutcome,
     SystemicRefusal,
     double_opt_in_message,
+    next_streak,
 )
 from desktop_app.engine.patience import Patience
 from desktop_app.engine.ports import BooksReader, CampaignsWriter, RunLockPort, RunStore
@@ -75,6 +82,7 @@ log = logging.getLogger(__name__)
 WATERMARK_OVERLAP = timedelta(minutes=10)
 BATCH_SIZE = 50
 WRITE_WORKERS = 4
+LIST_CHUNK = 1_000  # addresses read from the list per insert into the run's store
 MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read did not return
 
 # Transient failures left after the HTTP layer's own retries (5xx, timeouts, dropped
@@ -82,9 +90,6 @@ MISSING_LOOKUPS = 100  # detail calls a full run may spend on customers its read
 # tried again by the run this many times, after these pauses (seconds), before the run fails.
 RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
 
-# The same unknown Campaigns error code for this many contacts in a row is the account's or the
-# app's problem, not the contacts': the run fails instead of skipping them.
-SYSTEMIC_STREAK = 5
 
 # Refusals that reflect the contact's state in Campaigns (remembered in the state table), and the
 # state each one stands for.
@@ -133,7 +138,8 @@ class SyncRun:
         self.carried: set[str] = set()  # adds a closed stale run had in flight (they count added)
         self._calls_mark = (0, 0)  # API calls already committed to the run row
         self._pool: ThreadPoolExecutor | None = None
-        self.members: set[str] | None = None
+        self.read = 0  # customers staged by this run so far
+        self.listed: set[str] = set()  # addresses of the current batch a full run's read of the list holds
         self.opt_in_mode = OptInMode.UNKNOWN
         # The current run of the same unknown error code: (code, message, [(contact id, recorded)]).
         self._streak: tuple[str, str, list[tuple[str, bool]]] | None = None
@@ -214,17 +220,17 @@ class SyncRun:
             return RunStatus.NEEDS_DECISION  # a probe found double opt-in and the user has not decided yet
         self._report(Phase.PREPARING, 0, None, "Checking fields and contact statuses")
         self.patience.again(self._ensure_new_fields, snap)
-        suppressed = self.patience.again(self._suppressed, snap)
-        self.members = self.patience.again(self._members, snap) if self.kind == RunKind.FULL else None
+        self.patience.again(self._read_list, snap)
         if self.checkpoint.stage is Stage.READ:
-            if self._read(snap):
-                return RunStatus.CANCELLED
+            status = self._stream(snap)
+            if status is not None:
+                return status
             if self.kind == RunKind.FULL:
                 self._reconcile_missing(snap)
-            self.checkpoint = Checkpoint(Stage.WRITE)
+            self.checkpoint = replace(self.checkpoint, stage=Stage.WRITE)
             self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
-                        estimated_total=self.state.staged_count(self.run_id), calls=self._calls_delta())
-        return self._write(snap, suppressed) or RunStatus.COMPLETED
+                                estimated_total=self.state.staged_count(self.run_id), calls=self._calls_delta())
+        return self._write(snap) or RunStatus.COMPLETED
 
     def _ensure_new_fields(self, snap: SyncSnapshot) -> None:
         """Create ticked "New field" Campaigns fields once, before the first write needing them."""
@@ -234,72 +240,75 @@ class SyncRun:
         existing = {f.display_name.casefold() for f in self.campaigns.fields()}
         for row in wanted:
             if row.campaigns_field.casefold() not in existing:
-                self.campaigns.create_field(row.campaigns_field, _books_field(row.books_key).type)
+                self.campaigns.create_field(row.campaigns_field, row_books_field(row.books_key).type)
             self.state.mark_field_created(snap.sync_id, row.campaigns_field)
 
-    def _suppressed(self, snap: SyncSnapshot) -> dict[str, str]:
-        """Addresses the list holds as unsubscribed or bounced: never re-subscribed.
-
-        Zoho documents no listing of spam or do-not-mail contacts: those are learned from
-        listsubscribe's refusals (code 2104) and remembered per address (``remembered_suppressed``).
-        """
+    def _read_list(self, snap: SyncSnapshot) -> None:
+        """What the list holds, into the run's store (SQLite, not memory): its unsubscribed and
+        bounced addresses (never re-subscribed) and, for a full run, its active members (one paged
+        read, 1,000 per call). Zoho documents no listing of spam or do-not-mail contacts: those are
+        learned from listsubscribe's refusals (code 2104) and remembered per address."""
         from desktop_app.domain.emails import identity
 
-        found: dict[str, str] = {}
-        for status in ("unsub", "bounce"):
+        self.state.forget_list(self.run_id)
+        for status in ("unsub", "bounce", *(("active",) if self.kind == RunKind.FULL else ())):
+            chunk: list[str] = []
             for email in self.campaigns.subscribers(snap.list_key, status):
                 key = identity(email)
                 if key:
-                    found.setdefault(key, status)
-        return found
+                    chunk.append(key)
+                if len(chunk) >= LIST_CHUNK:
+                    self.state.remember_list(self.run_id, status, chunk)
+                    chunk = []
+            self.state.remember_list(self.run_id, status, chunk)
 
-    def _members(self, snap: SyncSnapshot) -> set[str]:
-        """The list's active members now (full runs: one paged read, 1,000 per call)."""
-        from desktop_app.domain.emails import identity
-
-        return {k for k in (identity(e) for e in self.campaigns.subscribers(snap.list_key, "active")) if k}
-
-    def _read(self, snap: SyncSnapshot) -> bool:
-        """Stage Books customers page by page. Returns True when cancelled.
+    def _stream(self, snap: SyncSnapshot) -> RunStatus | None:
+        """Read Books page by page from the checkpoint; stage each page and write it before the
+        next is read, so the Books cap never holds back writes. Returns a status that ends the run
+        early (cancelled, needs_decision), or None once every page is read and written.
 
         A page read that still fails transiently after the HTTP retries is read again from the
         checkpoint, a few rounds (counted afresh once a page gets through), before the run fails.
         """
-        rounds, last_page = 0, None
+        since = None if self.kind == RunKind.FULL else snap.watermark
+        needs_detail = any(row_books_field(r.books_key).needs_detail for r in snap.rows)
+        self.read = self.state.staged_count(self.run_id)
+        status = self._write(snap)  # what an earlier attempt staged and did not write
+        if status is not None:
+            return status
+        rounds, last_page, pages = 0, None, None
         while True:
             try:
-                return self._read_pages(snap)
+                if pages is None:
+                    pages = iter(self.books.iter_customer_pages(since=since, overlap=WATERMARK_OVERLAP,
+                                                                start_page=self.checkpoint.page + 1))
+                page = next(pages, None)
+                if page is None:
+                    return None
+                customers, malformed = list(page.customers), list(page.malformed)
+                if needs_detail:
+                    customers, bad = self._details(customers)
+                    malformed += bad
             except ZohoError as exc:
-                page = self.checkpoint.page
-                if page != last_page:
-                    rounds, last_page = 0, page
+                if self.checkpoint.page != last_page:
+                    rounds, last_page = 0, self.checkpoint.page
                 if not self.patience.wait_round(rounds, exc):
                     raise
-                rounds += 1
-
-    def _read_pages(self, snap: SyncSnapshot) -> bool:
-        since = None if self.kind == RunKind.FULL else snap.watermark
-        start_page = self.checkpoint.page + 1
-        needs_detail = any(_books_field(r.books_key).needs_detail for r in snap.rows)
-        staged = self.state.staged_count(self.run_id)
-        for page in self.books.iter_customer_pages(since=since, overlap=WATERMARK_OVERLAP,
-                                                   start_page=start_page):
-            customers = list(page.customers)
-            malformed = list(page.malformed)
-            if needs_detail:
-                customers, bad = self._details(customers)
-                malformed += bad
-            self.patience.store(self.state.stage, self.run_id, customers)
+                rounds, pages = rounds + 1, None  # read again from the checkpoint's page
+                continue
+            self.patience.store(self.state.stage, self.run_id, _slim(customers, snap), self.checkpoint.written)
             # Unreadable records are staged too, to be counted and reported as skipped, never lost.
             self.patience.store(self.state.stage_unreadable, self.run_id, malformed, page.page)
-            staged += len(customers) + len(malformed)
-            self.checkpoint = Checkpoint(Stage.READ, page=page.page)
+            self.read += len(customers) + len(malformed)
+            self.checkpoint = replace(self.checkpoint, page=page.page)
             self.patience.store(self.state.save_checkpoint, self.run_id, self.checkpoint, self.counts,
-                        calls=self._calls_delta())
-            self._report(Phase.READING, staged, None, f"Read {staged:,} customers")
+                                calls=self._calls_delta())
+            self._report(Phase.READING, self.counts.total, None, f"Read {self.read:,} customers")
+            status = self._write(snap)
+            if status is not None:
+                return status
             if self._should_stop(snap):
-                return True
-        return False
+                return RunStatus.CANCELLED
 
     def _details(self, customers: list) -> tuple[list, list]:
         """One detail call per customer; one that vanished or cannot be read does not fail the run."""
@@ -326,12 +335,12 @@ class SyncRun:
             self.state.forget_missing(snap.sync_id, self.run_id)
             return
         found, bad = self._details([_Ref(cid) for cid in missing])
-        self.patience.store(self.state.stage, self.run_id, found)
+        self.patience.store(self.state.stage, self.run_id, _slim(found, snap), self.checkpoint.written)
         self.patience.store(self.state.stage_unreadable, self.run_id, bad, 0)
         self.state.forget_missing(snap.sync_id, self.run_id)
 
-    def _write(self, snap: SyncSnapshot, suppressed: dict[str, str]) -> RunStatus | None:
-        """Plan and send staged customers in batches.
+    def _write(self, snap: SyncSnapshot) -> RunStatus | None:
+        """Plan and send the staged customers not written yet, in staging order and batches.
 
         Returns "cancelled", "needs_decision" (the list sends confirmation emails), or None when done.
 
@@ -339,8 +348,9 @@ class SyncRun:
         keeps the batch's place, the contacts already recorded (``done``) and the adds still in
         flight (``pending``), so the next attempt sends only the rest and counts each once.
         """
-        total = self.state.staged_count(self.run_id)
-        after = self.checkpoint.after
+        reading = self.checkpoint.stage is Stage.READ
+        total = None if reading else self.state.staged_count(self.run_id)
+        after = self.checkpoint.written
         pending: frozenset[str] = self.checkpoint.pending
         done: set[str] = set(self.checkpoint.done)
         while True:
@@ -351,20 +361,23 @@ class SyncRun:
             keys = {b.email_key for b in batch if b.email_key}
             owners = self.state.email_owners(snap.sync_id, self.run_id, self.kind, keys)
             links = self.state.links(snap.sync_id, [b.contact_id for b in batch])
+            in_list = self.state.list_statuses(self.run_id, keys)
+            self.listed = {k for k, status in in_list.items() if status == "active"}
             # Refused earlier for their state (any customer of this sync), or so in the list now.
-            known = {**self.state.remembered_suppressed(snap.sync_id, keys), **suppressed}
+            known = {**self.state.remembered_suppressed(snap.sync_id, keys),
+                     **{k: status for k, status in in_list.items() if status != "active"}}
             plans = [
                 plan_customer(b.record, links.get(b.contact_id), rows=snap.rows,
                               update_empty=snap.update_empty, suppressed=known,
                               duplicate_of=_other_owner(owners, b.email_key, b.contact_id),
-                              listed=self.members is not None and (b.email_key or "") in self.members)
+                              listed=(b.email_key or "") in self.listed)
                 for b in batch
             ]
             # Intents first: a process killed while sending resumes knowing what it had meant to
             # add, so its own earlier write (the address is in the list now) still counts as "added".
             resumed = set(pending)
             intents = frozenset(p.contact_id for p in plans if p.action is Action.ADD)
-            cp = Checkpoint(Stage.WRITE, after=after, pending=intents, done=frozenset(done))
+            cp = replace(self.checkpoint, written=after, pending=intents, done=frozenset(done))
             self.patience.store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
             results, probe_stopped = self._send_batch(snap, [p for p in plans
                                                              if p.action in (Action.ADD, Action.UPDATE)])
@@ -387,7 +400,7 @@ class SyncRun:
                     unanswered.append(plan)
                     continue
                 if plan.contact_id in results:  # sent: does it continue a run of one unknown code?
-                    streak = _next_streak(streak, plan.contact_id, outcome)
+                    streak = next_streak(streak, plan.contact_id, outcome)
                     if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK and not isinstance(
                             fatal, SystemicRefusal):
                         fatal = self._systemic(streak)
@@ -409,7 +422,7 @@ class SyncRun:
                 # What was answered is recorded; the unanswered stay in flight for the next attempt.
                 left = frozenset(p.contact_id for p in unanswered if p.action is Action.ADD)
                 recorded = frozenset(done | {p.contact_id for p, _, _ in link_rows})
-                cp = Checkpoint(Stage.WRITE, after=after, pending=left, done=recorded)
+                cp = replace(self.checkpoint, written=after, pending=left, done=recorded)
                 self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                             self.counts, cp, now=self.clock(), calls=self._calls_delta())
                 raise fatal
@@ -425,13 +438,14 @@ class SyncRun:
                 return RunStatus.NEEDS_DECISION
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
                 raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
-            after = rows[-1].sort_key
+            after = rows[-1].seq
             pending, done = frozenset(), set()
-            self.checkpoint = Checkpoint(Stage.WRITE, after=after)
+            self.checkpoint = replace(self.checkpoint, written=after, pending=frozenset(), done=frozenset())
             self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                         self.counts, self.checkpoint, now=self.clock(), calls=self._calls_delta())
             self._report(Phase.WRITING, self.counts.total, total,
-                         f"{self.counts.total:,} of {total:,} customers")
+                         f"{self.counts.total:,} customers written so far" if total is None
+                         else f"{self.counts.total:,} of {total:,} customers")
             if self._should_stop(snap):
                 return RunStatus.CANCELLED
 
@@ -455,7 +469,7 @@ class SyncRun:
                 if isinstance(outcome, ZohoError):
                     if not isinstance(outcome, ApiError):
                         return results, True
-                    streak = _next_streak(streak, cid, outcome)  # as _write will count it
+                    streak = next_streak(streak, cid, outcome)  # as _write will count it
                     if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK:
                         return results, True
                     continue  # a refusal proves nothing about the list: the next one goes alone
@@ -484,7 +498,7 @@ class SyncRun:
 
     def _proves_opt_in(self, plan: Planned) -> bool:
         """An add of an address not known to be in the list: its answer tells whether the list confirms."""
-        return plan.action is Action.ADD and (self.members is None or (plan.email_key or "") not in self.members)
+        return plan.action is Action.ADD and (plan.email_key or "") not in self.listed
 
     def _send_one(self, snap: SyncSnapshot, plan: Planned):
         adding = plan.action is Action.ADD
@@ -535,7 +549,7 @@ class SyncRun:
             return "updated", None, None, "active"
         if plan.contact_id in resumed or plan.contact_id in self.carried:
             return "added", None, None, "active"  # our own write before a kill or failure put it there
-        if self.members is not None and (plan.email_key or "") in self.members:
+        if (plan.email_key or "") in self.listed:
             return "updated", None, None, "active"  # already in the list when this full run began
         return "added", None, None, "active"
 
@@ -562,16 +576,14 @@ class SyncRun:
 
     def _report(self, phase: Phase, done: int, total: int | None, message: str) -> None:
         try:
-            self.progress(Progress(self.run_id, phase, done, total, self.counts, message))
+            self.progress(Progress(self.run_id, phase, done, total, self.counts, message, read=self.read))
         except Exception:  # a broken listener must not break the run
             log.exception("progress listener failed")
 
 
-def _books_field(key: str):
-    """The Books field of a mapping row; custom (cf_*) and unknown keys are list-item text fields."""
-    from desktop_app.domain.mapping import BooksField, FieldType
-
-    return books_field(key) or BooksField(key, key, FieldType.TEXT)
+def _slim(customers: list, snap: SyncSnapshot) -> list:
+    """Only what planning reads and the mapped fields are staged, not the whole record."""
+    return [replace(c, record=kept_fields(c.record, snap.rows)) for c in customers]
 
 
 @dataclass(frozen=True)
@@ -580,15 +592,6 @@ class _Ref:
 
     contact_id: str
     contact_name: str = ""
-
-
-def _next_streak(streak, contact_id: str, outcome):
-    """The run of one unknown error code after this sent contact's answer (None when broken)."""
-    if isinstance(outcome, ApiError) and not isinstance(outcome, SubscribeRefused):
-        if streak is not None and streak[0] == outcome.code:
-            return streak[0], streak[1], [*streak[2], (contact_id, False)]
-        return outcome.code, outcome.zoho_message or "", [(contact_id, False)]
-    return None
 
 
 def _other_owner(owners: dict[str, str], key: str | None, contact_id: str) -> str | None:

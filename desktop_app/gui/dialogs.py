@@ -78,6 +78,8 @@ class DisclaimerDialog(QDialog):
                      "sync reads them all.")
         if not getattr(preview, "subscription_settable", True):
             text += " " + NO_SUBSCRIPTION_FIELD
+        if preview.eta_text:
+            text += "\n\n" + preview.eta_text
         self.ui.summary.setText(text)
         self.ui.buttons.accepted.connect(self.accept)
         self.ui.buttons.rejected.connect(self.reject)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app.gui.controller import Controller
 from desktop_app.gui.main_window import MainWindow
@@ -44,6 +44,8 @@ class GuiSession:
         self.window.show()
         if self.tray is not None:
             self.tray.show()
+        # Painted before the first service call (which may build the service: app.DeferredService).
+        QApplication.processEvents()
         try:
             await self.controller.refresh()
         except Exception as exc:

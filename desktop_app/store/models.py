@@ -108,6 +108,9 @@ class Sync(Base):
     # The user's answer to "Is GDPR compliance on?" when the account shows no lawful-basis field;
     # None = not asked (detected from the account, or unknown).
     gdpr: Mapped[bool | None] = mapped_column(Boolean)
+    # Customers a full run is expected to go through (the disclaimer's count, then each full run's
+    # total): the ETA of a run that writes while it reads. None: not known yet.
+    customers_estimate: Mapped[int | None] = mapped_column(Integer)
 
 
 class FieldMapping(Base):
@@ -206,7 +209,8 @@ class StagedCustomer(Base):
     """Books customers read by a run that is not finished yet (the read phase's checkpoint)."""
 
     __tablename__ = "staged_customer"
-    __table_args__ = (Index("ix_staged_order", "run_id", "sort_key"), Index("ix_staged_email", "run_id", "email_key"))
+    __table_args__ = (Index("ix_staged_order", "run_id", "sort_key"), Index("ix_staged_email", "run_id", "email_key"),
+                      Index("ix_staged_seq", "run_id", "seq"))
 
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -214,6 +218,19 @@ class StagedCustomer(Base):
     email_key: Mapped[str | None] = mapped_column(String(320))
     last_modified: Mapped[datetime | None]
     record: Mapped[dict] = mapped_column(JSON)
+    # The order of staging (per run): customers are written in it, a page right after it is read.
+    seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class ListMember(Base):
+    """An address a run read from its list, with its status there (dropped with the run's staging)."""
+
+    __tablename__ = "list_member"
+    __table_args__: ClassVar = {"sqlite_with_rowid": False}
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # active | unsub | bounce
 
 
 class Notification(Base):

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.dialects.sqlite import insert
 
 from desktop_app.config import local_zone
 from desktop_app.domain import policy
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
-from desktop_app.domain.plan import LinkState, Planned
+from desktop_app.domain.plan import AWAITING, LinkState, Planned
 from desktop_app.domain.run import OptInMode, RunKind, RunStatus, RunTrigger
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 from desktop_app.domain.sync import (
@@ -35,6 +35,7 @@ from desktop_app.store.models import (
     SUPPRESSION_STATUSES,
     ContactLink,
     FieldMapping,
+    ListMember,
     Notification,
     Run,
     SkippedRecord,
@@ -166,6 +167,7 @@ class RunState:
         position = Checkpoint.from_json(checkpoint)
         in_flight = [*position.pending, *position.carried] if same_list else []
         s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run.id))
+        s.execute(delete(ListMember).where(ListMember.run_id == run.id))
         _add_notes(run, ["Not continued: the sync's list or field mapping changed, so a new run started."])
         if run.status == RunStatus.FAILED:
             kept = {k: checkpoint[k] for k in (repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT) if k in checkpoint}
@@ -217,11 +219,13 @@ class RunState:
                     sync.watermark = run.watermark_end
                     if run.kind == RunKind.FULL:
                         sync.last_full_at = run.started_at
+                        sync.customers_estimate = run.total
                         # A mapping edited during this run still needs its own full run.
                         if sync.mapping_version == snap.mapping_version:
                             sync.needs_full = False
             if status not in (RunStatus.DEFERRED, RunStatus.FAILED):  # those continue from their staging
                 s.execute(delete(StagedCustomer).where(StagedCustomer.run_id == run_id))
+                s.execute(delete(ListMember).where(ListMember.run_id == run_id))
             failures = repo.failure_streak(s, snap.sync_id)[0] if status == RunStatus.FAILED else 0
             if sync is not None:
                 # A failing sync backs off (15 min, 30, 1 h … never past its next slot); the
@@ -236,24 +240,32 @@ class RunState:
 
     # ------------------------------------------------------------------ staging
 
-    def stage(self, run_id: int, customers: Sequence) -> None:
+    def stage(self, run_id: int, customers: Sequence, written: int = 0) -> None:
+        """Stage a page of customers after what is staged already. A customer read twice (pages
+        shift while Books changes during a read) is kept once: replaced while it is not written
+        yet (``seq > written``), left as it was once it is (an edit made during the read has a
+        newer modified time than the watermark this run sets, so the next run reads it)."""
         from desktop_app.domain.emails import identity
 
         if not customers:
             return
-        rows = [
-            {"run_id": run_id, "contact_id": str(c.contact_id), "sort_key": sort_key(str(c.contact_id)),
-             "email_key": identity(c.email), "last_modified": c.last_modified_time, "record": c.record}
-            for c in customers
-        ]
-        # executemany with one small statement: far cheaper than one giant multi-VALUES insert.
-        stmt = insert(StagedCustomer)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[StagedCustomer.run_id, StagedCustomer.contact_id],
-            set_={"email_key": stmt.excluded.email_key, "last_modified": stmt.excluded.last_modified,
-                  "record": stmt.excluded.record},
-        )
         with self.db.session() as s:
+            base = _last_seq(s, run_id)
+            rows = [
+                {"run_id": run_id, "contact_id": str(c.contact_id), "sort_key": sort_key(str(c.contact_id)),
+                 "email_key": identity(c.email), "last_modified": c.last_modified_time, "record": c.record,
+                 "seq": base + i}
+                # a page is written in contact-id order (the order of "first by contact id")
+                for i, c in enumerate(sorted(customers, key=lambda c: sort_key(str(c.contact_id))), start=1)
+            ]
+            # executemany with one small statement: far cheaper than one giant multi-VALUES insert.
+            stmt = insert(StagedCustomer)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[StagedCustomer.run_id, StagedCustomer.contact_id],
+                set_={"email_key": stmt.excluded.email_key, "last_modified": stmt.excluded.last_modified,
+                      "record": stmt.excluded.record, "seq": stmt.excluded.seq},
+                where=StagedCustomer.seq > written,
+            )
             s.execute(stmt, rows)
 
     def stage_unreadable(self, run_id: int, malformed: Sequence, page: int) -> None:
@@ -261,13 +273,14 @@ class RunState:
 
         if not malformed:
             return
-        rows = []
-        for i, m in enumerate(malformed):
-            cid = m.contact_id or f"?{page}-{i}"  # no id: unique per page and position
-            rows.append({"run_id": run_id, "contact_id": cid, "sort_key": sort_key(cid), "email_key": None,
-                         "last_modified": None,
-                         "record": {"contact_id": cid, "contact_name": m.contact_name, UNREADABLE_KEY: m.reason}})
         with self.db.session() as s:
+            base = _last_seq(s, run_id)
+            rows = []
+            for i, m in enumerate(malformed, start=1):
+                cid = m.contact_id or f"?{page}-{i - 1}"  # no id: unique per page and position
+                rows.append({"run_id": run_id, "contact_id": cid, "sort_key": sort_key(cid), "email_key": None,
+                             "last_modified": None, "seq": base + i,
+                             "record": {"contact_id": cid, "contact_name": m.contact_name, UNREADABLE_KEY: m.reason}})
             s.execute(insert(StagedCustomer).on_conflict_do_nothing(), rows)
 
     def staged_count(self, run_id: int) -> int:
@@ -275,40 +288,67 @@ class RunState:
             return s.scalar(select(func.count()).select_from(StagedCustomer)
                             .where(StagedCustomer.run_id == run_id)) or 0
 
-    def staged_batch(self, run_id: int, after: str, size: int) -> list[StagedRow]:
+    def staged_batch(self, run_id: int, after: int, size: int) -> list[StagedRow]:
+        """The next ``size`` customers in staging order after ``after`` (a checkpoint's ``written``)."""
         with self.db.session() as s:
             rows = s.scalars(
-                select(StagedCustomer).where(StagedCustomer.run_id == run_id, StagedCustomer.sort_key > after)
-                .order_by(StagedCustomer.sort_key).limit(size)
+                select(StagedCustomer).where(StagedCustomer.run_id == run_id, StagedCustomer.seq > after)
+                .order_by(StagedCustomer.seq).limit(size)
             ).all()
-            return [StagedRow(r.contact_id, r.sort_key, r.email_key, dict(r.record)) for r in rows]
+            return [StagedRow(r.contact_id, r.seq, r.email_key, dict(r.record)) for r in rows]
 
     def email_owners(self, sync_id: int, run_id: int, kind: RunKind, keys: set[str]) -> dict[str, str]:
-        """For each email key, the customer that owns it: the lowest contact id that has it."""
+        """For each email key, the customer that owns it: the customer of this sync already holding
+        it in the list (while it still has that address), else the lowest contact id among the
+        customers this run has read so far. A run writes pages as it reads them, so an address
+        never moves from the customer that holds it to one read later."""
         if not keys:
             return {}
         owners: dict[str, tuple[str, str]] = {}
         with self.db.session() as s:
             for key_chunk in _chunks(sorted(keys), 500):
+                moved = select(StagedCustomer.contact_id).where(
+                    StagedCustomer.run_id == run_id, StagedCustomer.contact_id == ContactLink.books_contact_id,
+                    or_(StagedCustomer.email_key.is_(None), StagedCustomer.email_key != ContactLink.email_key))
+                held: dict[str, tuple[str, str]] = {}
+                for key, cid in s.execute(
+                    select(ContactLink.email_key, ContactLink.books_contact_id)
+                    .where(ContactLink.sync_id == sync_id, ContactLink.email_key.in_(key_chunk),
+                           or_(ContactLink.in_list.is_(True), ContactLink.campaigns_status == AWAITING),
+                           ~exists(moved))
+                ):
+                    sk = sort_key(cid)
+                    if key not in held or sk < held[key][0]:
+                        held[key] = (sk, cid)
                 for key, sk, cid in s.execute(
-                    select(StagedCustomer.email_key, func.min(StagedCustomer.sort_key),
-                           StagedCustomer.contact_id)
+                    select(StagedCustomer.email_key, func.min(StagedCustomer.sort_key), StagedCustomer.contact_id)
                     .where(StagedCustomer.run_id == run_id, StagedCustomer.email_key.in_(key_chunk))
                     .group_by(StagedCustomer.email_key)
                 ):
                     owners[key] = (sk, cid)
-                if kind == RunKind.FULL:
-                    continue  # a full run saw every customer: links of others are stale
-                staged_ids = select(StagedCustomer.contact_id).where(StagedCustomer.run_id == run_id)
-                for key, cid in s.execute(
-                    select(ContactLink.email_key, ContactLink.books_contact_id)
-                    .where(ContactLink.sync_id == sync_id, ContactLink.email_key.in_(key_chunk),
-                           ContactLink.books_contact_id.not_in(staged_ids))
-                ):
-                    sk = sort_key(cid)
-                    if key not in owners or sk < owners[key][0]:
-                        owners[key] = (sk, cid)
+                owners.update(held)
         return {k: cid for k, (_, cid) in owners.items()}
+
+    # ------------------------------------------------------------------ the list, as this run read it
+
+    def forget_list(self, run_id: int) -> None:
+        with self.db.session() as s:
+            s.execute(delete(ListMember).where(ListMember.run_id == run_id))
+
+    def remember_list(self, run_id: int, status: str, keys: Iterable[str]) -> None:
+        """Addresses read from the list with ``status`` (the first status read for an address stays)."""
+        rows = [{"run_id": run_id, "email_key": k, "status": status} for k in keys]
+        if rows:
+            with self.db.session() as s:
+                s.execute(insert(ListMember).on_conflict_do_nothing(), rows)
+
+    def list_statuses(self, run_id: int, keys: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(sorted(set(keys)), 500):
+                found.update(s.execute(select(ListMember.email_key, ListMember.status)
+                                       .where(ListMember.run_id == run_id, ListMember.email_key.in_(chunk))).all())
+        return found
 
     # ------------------------------------------------------------------ state table
 
@@ -404,6 +444,10 @@ _KEPT = (ORIGIN, CARRIED, repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT)
 def _with_kept(current: dict | None, checkpoint: Checkpoint) -> dict:
     kept = {k: v for k, v in (current or {}).items() if k in _KEPT}
     return {**kept, **checkpoint.to_json()}
+
+
+def _last_seq(s, run_id: int) -> int:
+    return s.scalar(select(func.max(StagedCustomer.seq)).where(StagedCustomer.run_id == run_id)) or 0
 
 
 def _add_calls(run: Run, calls: tuple[int, int]) -> None:

@@ -177,3 +177,14 @@ def test_the_disclaimer_reads_a_bounded_number_of_books_pages_and_says_when_its_
     assert "would add at least " in out and "(of at least 400 customers)" in out
     pages = [c for c in admin.calls(since=before) if c["service"] == "books" and c["path"].endswith("/contacts")]
     assert len(pages) <= 3  # the field sample (page 1) and the disclaimer's two pages; the run did not start
+
+
+def test_the_disclaimer_and_the_run_say_when_the_sync_will_finish_at_zoho_s_limits(app_sandbox, admin, capsys):
+    connected(capsys)
+    assert create(capsys) == 0
+    captured = capsys.readouterr()
+    # The demo org: 1,500 customers, about 1,300 writable addresses; at the Sandbox's scale=20
+    # limits that is minutes, not days.
+    assert "At Zoho's API limits: about 1," in captured.out and " writes: finishes in " in captured.out
+    estimates = [line for line in captured.err.splitlines() if line.startswith("Estimate: about ")]
+    assert estimates and all("writes" in line and "finishes" in line for line in estimates)

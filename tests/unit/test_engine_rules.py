@@ -31,6 +31,7 @@ from desktop_app.store.lock import RunLock
 from desktop_app.store.models import (
     Connection,
     ContactLink,
+    ListMember,
     Run,
     SkippedRecord,
     StagedCustomer,
@@ -357,7 +358,9 @@ def test_sign_in_expiring_mid_batch_fails_keeps_what_was_answered_and_the_next_r
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(ContactLink)) == 14
         row = s.get(Run, outcome.run_id)
-        assert row.status == "failed" and row.checkpoint["stage"] == "write"
+        # Its one page was read and is being written (pages are written as they are read).
+        assert row.status == "failed" and (row.checkpoint["stage"], row.checkpoint["page"]) == ("read", 1)
+        assert row.checkpoint["written"] == 10  # batch 1; batch 2 is in flight:
         assert len(row.checkpoint["done"]) == 4 and len(row.checkpoint["pending"]) == 6
     answered = campaigns.sent[:14]
 
@@ -679,7 +682,9 @@ def test_the_books_daily_cap_defers_the_run_which_waits_then_continues_from_its_
     books.iter_customer_pages = capped
     now = [T0]
     first = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
-    assert first.status == "deferred" and first.resume_at == reset and campaigns.sent == []
+    # Page 1 was written before page 2 hit the cap: the cap does not hold back what was read.
+    assert first.status == "deferred" and first.resume_at == reset
+    assert first.counts.added == 200 and len(campaigns.sent) == 200
     before = books.calls_made
     waiting = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
     assert (waiting.status, waiting.run_id, books.calls_made) == ("deferred", first.run_id, before)  # no call
@@ -687,4 +692,64 @@ def test_the_books_daily_cap_defers_the_run_which_waits_then_continues_from_its_
     books.pages_read.clear()
     done = run(db, tmp_path, books, campaigns, clock=lambda: now[0])
     assert (done.status, done.run_id, done.counts.added) == ("completed", first.run_id, 450)
-    assert books.pages_read == [2, 3]  # page 1 was staged before the cap
+    assert books.pages_read == [2, 3]  # page 1 was staged (and written) before the cap
+    assert len(campaigns.sent) == len(set(campaigns.sent)) == 450
+
+
+# ---------------------------------------------------------------------- pages written as they are read
+
+
+def test_each_books_page_is_written_before_the_next_is_read(db, tmp_path):
+    books, campaigns = FakeBooks(450), FakeCampaigns()
+    events: list[str] = []
+    real_pages, real_subscribe = books.iter_customer_pages, campaigns.subscribe
+
+    def pages(**kw):
+        for page in real_pages(**kw):
+            events.append(f"page {page.page}")
+            yield page
+
+    def subscribe(*args, **kw):
+        events.append("write")
+        return real_subscribe(*args, **kw)
+
+    books.iter_customer_pages, campaigns.subscribe = pages, subscribe
+    outcome = run(db, tmp_path, books, campaigns)
+    assert outcome.status == "completed" and outcome.counts.added == 450
+    page2, page3 = events.index("page 2"), events.index("page 3")
+    assert events[:page2].count("write") == 200 and events[page2:page3].count("write") == 200
+    with db.read_session() as s:  # the list as the run read it is gone with its staging
+        assert s.scalar(select(func.count()).select_from(ListMember)) == 0
+        assert s.scalar(select(func.count()).select_from(StagedCustomer)) == 0
+
+
+def test_a_customer_read_twice_while_pages_shift_is_counted_and_sent_once(db, tmp_path):
+    books, campaigns = FakeBooks(300), FakeCampaigns()
+    real_pages = books.iter_customer_pages
+
+    def shifting(**kw):
+        seen: list = []
+        for page in real_pages(**kw):
+            if page.page == 2:  # an edit moved a customer to the front: page 1's last one comes again
+                yield CustomerPage(2, (seen[-1], *page.customers), page.has_more, page.reached_watermark)
+                continue
+            seen.extend(page.customers)
+            yield page
+
+    books.iter_customer_pages = shifting
+    outcome = run(db, tmp_path, books, campaigns)
+    assert (outcome.counts.added, outcome.counts.total) == (300, 300)
+    assert len(campaigns.sent) == len(set(campaigns.sent)) == 300
+
+
+def test_an_address_stays_with_the_customer_holding_it_when_a_lower_id_twin_appears(db, tmp_path):
+    books, campaigns = FakeBooks(0), FakeCampaigns()
+    books.add("500", "shared@example.com", first_name="Holder")
+    assert run(db, tmp_path, books, campaigns).counts.added == 1
+    books.add("200", "Shared@Example.com", first_name="Twin")  # a lower contact id, created later
+    for force_full in (False, True):
+        outcome = run(db, tmp_path, books, campaigns, force_full=force_full)
+        (row,) = [r for r in skipped(db, outcome.run_id) if r.books_contact_id == "200"]
+        assert row.reason_code == SkipReason.DUPLICATE_IN_ORG and "500" in row.reason_message
+        assert campaigns.members["shared@example.com"]["First Name"] == "Holder"
+    assert link(db, "500").in_list

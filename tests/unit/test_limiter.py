@@ -106,6 +106,31 @@ def test_daily_cap_raises_instead_of_sleeping():
     assert all(s < 3600 for s in clock.slept)  # never slept for hours
 
 
+def test_a_day_window_freeing_within_minutes_is_waited_out_not_deferred_again():
+    """A run resumed after the daily cap follows yesterday's calls out of the window: each next
+    call frees seconds after the last, so it waits for them instead of being deferred per call."""
+    clock = FakeClock()
+    lim = Limiter(clock=clock, sleep=clock.sleep, books_plan="free")
+    cap = allowed_calls(1000, "books")
+    for _ in range(cap):
+        lim.acquire("books", "org")
+        clock.now += 60.0  # yesterday: spread over 1,000 minutes
+    clock.now = 1000.0 + 86_400.0 + 60.0 * 10 - 30.0  # the 11th call of yesterday leaves in 30 s
+    for _ in range(10):  # ten of yesterday's calls are out of the window: at once
+        lim.acquire("books", "org")
+    slept = len(clock.slept)
+    lim.acquire("books", "org")  # the next one frees in 30 s: waited, not deferred
+    assert len(clock.slept) > slept and sum(clock.slept[slept:]) <= 31
+    clock.now += 3 * 3600  # hours later, with the window full again: deferred
+    for _ in range(cap):
+        try:
+            lim.acquire("books", "org")
+        except DailyCapReached:
+            break
+    else:
+        raise AssertionError("the daily cap never deferred")
+
+
 def test_set_books_plan_changes_cap():
     clock = FakeClock()
     lim = Limiter(clock=clock, sleep=clock.sleep, books_plan="free")

@@ -481,3 +481,21 @@ def test_mapping_fingerprint():
     assert fp != mapping_fingerprint((*rows, MappingRow("phone", "Phone")))
     assert fp != mapping_fingerprint((rows[0], rows[1], MappingRow("last_name", "Surname")))
     assert fp != mapping_fingerprint((rows[0], rows[1], MappingRow("contact_name", "Last Name")))
+
+
+def test_a_staged_record_keeps_what_planning_and_the_mapping_read_and_maps_the_same():
+    from desktop_app.domain.mapping import MappingRow, apply_mapping, default_mapping, kept_fields
+
+    rows = [*default_mapping(), MappingRow("phone", "Phone"), MappingRow("cf_region", "Region"),
+            MappingRow("billing_address.city", "City")]
+    record = {"contact_id": "7", "contact_name": "Ada", "first_name": "Ada", "last_name": "L",
+              "email": "ada@example.org", "last_modified_time": "2026-11-24T10:00:00+0530", "phone": "123",
+              "billing_address": {"city": "Pune", "street": "x" * 500}, "notes": "n" * 2000,
+              "custom_fields": [{"api_name": "cf_region", "value": "West"}, {"api_name": "cf_big", "value": "b" * 900}]}
+    kept = kept_fields(record, rows)
+    assert set(kept) == {"contact_id", "contact_name", "first_name", "last_name", "email", "last_modified_time",
+                         "phone", "billing_address", "cf_region"}
+    for update_empty in (False, True):
+        assert apply_mapping(kept, rows, update_empty=update_empty) == apply_mapping(
+            record, rows, update_empty=update_empty)
+    assert len(str(kept)) < len(str(record)) / 3

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from desktop_app.store import repo
 from desktop_app.store.db import Database, DatabaseError, alembic_config
@@ -59,7 +59,10 @@ def fill_0001(path) -> None:
         conn.execute(
             "INSERT INTO run (id, sync_id, kind, trigger, status, started_at, total, added, updated, unchanged, "
             "skipped, checkpoint, list_name) VALUES (1, 1, 'full', 'manual', 'running', ?, 3, 1, 1, 0, 1, "
-            "'{\"stage\": \"write\", \"after\": \"000077\"}', 'Customers')", (T0,))
+            "'{\"stage\": \"write\", \"after\": \"000000000000000000000078\"}', 'Customers')", (T0,))
+        for cid in ("77", "78", "79"):  # staged in 0001 (no order column); 77 and 78 were written
+            conn.execute("INSERT INTO staged_customer (run_id, contact_id, sort_key, email_key, record) "
+                         "VALUES (1, ?, ?, NULL, '{}')", (cid, cid.zfill(24)))
         conn.execute(
             "INSERT INTO skipped_record (run_id, books_contact_id, reason_code, reason_message, created_at) "
             "VALUES (1, '78', 'no_email', 'No email address.', ?)", (T0,))
@@ -100,7 +103,9 @@ def test_an_old_database_is_upgraded_in_place_with_a_backup(tmp_path):
             assert repo.links_for(s, sync.id, ["77"])["77"].email_key == "a@x.test"
             run = repo.interrupted_run(s, sync.id)
             assert (run.checkpoint, run.calls_books, run.calls_campaigns) == (
-                {"stage": "write", "after": "000077"}, 0, 0)
+                {"stage": "write", "written": 2}, 0, 0)  # 0007: the staging order replaces "after"
+            assert s.execute(text("SELECT contact_id, seq FROM staged_customer ORDER BY seq")).all() == [
+                ("77", 1), ("78", 2), ("79", 3)]
             assert [r.reason_code for r in repo.skipped_for(s, run.id)] == ["no_email"]
             repo.add_notification(s, Notification(run_id=run.id, level="info", title="t", body="b"))
             run.checkpoint, run.calls_books = None, 4

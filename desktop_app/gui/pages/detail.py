@@ -79,6 +79,11 @@ class DetailPage(QWidget):
         self.progress_row.setLayout(progress)
         layout.addWidget(self.progress_row)
         self.progress_row.setVisible(False)
+        self.eta = QLabel()  # "about 89,000 writes; Zoho allows 75,000 a day: finishes tomorrow around 10:40"
+        self.eta.setObjectName("runEta")
+        self.eta.setWordWrap(True)
+        self.eta.setVisible(False)
+        layout.addWidget(self.eta)
 
         # needs_decision: the list sends confirmation emails (double opt-in)
         self.decision = QFrame()
@@ -215,6 +220,8 @@ class DetailPage(QWidget):
 
     def set_running(self, running: bool) -> None:
         self.progress_row.setVisible(running)
+        if not running:
+            self.eta.setVisible(False)
         self.sync_now.setEnabled(not running)
         self.edit.setEnabled(not running)
         self.accept_opt_in.setEnabled(not running)
@@ -237,6 +244,10 @@ class DetailPage(QWidget):
         awaiting = f"{c.awaiting:,} awaiting · " if c.awaiting else ""
         self.counts.setText(f"{progress.done:,} done · {c.added:,} added · {c.updated:,} updated · "
                             f"{awaiting}{c.unchanged:,} unchanged · {c.skipped:,} skipped")
+        eta = getattr(progress, "eta_text", "")
+        if eta:
+            self.eta.setText(eta[:1].upper() + eta[1:] + ".")
+        self.eta.setVisible(bool(eta))
 
     def _history_activated(self, index) -> None:
         if index.isValid() and index.column() == SKIPPED:
