@@ -126,16 +126,19 @@ def bare(calls_file: str, base_url: str, workers: int = 1, raw: bool = False) ->
     where = urlsplit(base_url)
     local = threading.local()
 
+    form = {**headers, "Content-Type": "application/x-www-form-urlencoded"}  # as every Campaigns POST
+
     def one(c: dict) -> bool:
+        sent = form if c["method"] == "POST" else headers
         if raw:
             conn = getattr(local, "conn", None)
             if conn is None:
                 conn = local.conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-            conn.request(c["method"], c["path"] + "?" + urlencode(c["params"], doseq=True), headers=headers)
+            conn.request(c["method"], c["path"] + "?" + urlencode(c["params"], doseq=True), headers=sent)
             resp = conn.getresponse()
             status, body = resp.status, json.loads(resp.read())
         else:
-            resp = session.request(c["method"], base_url + c["path"], params=c["params"], headers=headers,
+            resp = session.request(c["method"], base_url + c["path"], params=c["params"], headers=sent,
                                    timeout=(5, 30))
             status, body = resp.status_code, resp.json()
         return status != 200 or (isinstance(body, dict) and body.get("status") == "error")

@@ -14,7 +14,7 @@ from desktop_app.app.eta import RunEta
 from desktop_app.app.views import NotificationView, RunView, run_view
 from desktop_app.domain import policy
 from desktop_app.domain.errors import ErrorKind
-from desktop_app.domain.run import RunStatus, RunTrigger
+from desktop_app.domain.run import RunKind, RunStatus, RunTrigger
 from desktop_app.engine.export import write_skipped_csv
 from desktop_app.engine.outcome import RECONNECT_MESSAGE, RunOutcome
 from desktop_app.engine.progress import CancelToken, Progress
@@ -22,6 +22,9 @@ from desktop_app.engine.run import SyncRun
 from desktop_app.store import models, repo
 from desktop_app.store.lock import RunLock
 from desktop_app.store.runs import RunState
+
+# A completed full run of at least this many customers compacts the database (VACUUM) afterwards.
+COMPACT_FROM = 20_000
 
 
 class Runs:
@@ -56,6 +59,8 @@ class Runs:
             self.accounts.mark_reconnect_needed(outcome.run_id)  # R42: scheduled runs pause until a reconnect
         elif outcome.status == RunStatus.COMPLETED:
             self.accounts.clear_reconnect_needed()
+            if outcome.kind == RunKind.FULL and outcome.counts.total >= COMPACT_FROM:
+                self.ctx.db.compact()  # its staging is gone: give the disk back its pages
         return outcome
 
     def runs(self, limit: int = 200) -> list[RunView]:

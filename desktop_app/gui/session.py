@@ -11,6 +11,7 @@ import logging
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_app.gui.controller import Controller
+from desktop_app.gui.main_thread_gc import MainThreadGc
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.scheduler import Scheduler
 
@@ -39,6 +40,8 @@ class GuiSession:
             self.tray.icon.messageClicked.connect(lambda: self.window.show_detail())
         self.quit_event = asyncio.Event()
         self.window.quit_requested.connect(self.quit_event.set)
+        self.gc = MainThreadGc(self.window)
+        self.gc.start()
 
     async def start(self, *, schedule: bool = True) -> None:
         self.window.show()
@@ -76,6 +79,7 @@ class GuiSession:
         await self.controller.jobs.drain()
         await self.controller.jobs.call(self.service.close)  # after every service call before it
         self.controller.jobs.close()
+        self.gc.stop()
         if self.tray is not None:
             self.tray.hide()
         # Closed last: closing the last window may quit the application (and stop the loop).

@@ -290,6 +290,21 @@ class Database:
         finally:
             session.close()  # ends the transaction without writing; unlike rollback(), keeps loaded values
 
+    def compact(self) -> bool:
+        """VACUUM: give the disk back the pages a big run's staging freed. Best effort: a reader
+        in another process makes it wait (busy timeout) and then skip; nothing is lost either way."""
+        if self.read_only:
+            return False
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")
+            return True
+        except sqlite3.Error as exc:
+            log.info("database not compacted: %s", exc)
+            return False
+        finally:
+            raw.close()
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
 from tests.gui.sandbox_session import flush_deletes, new_session, start_sandbox
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_on():
+    """A window switches Python's automatic GC off while it lives (gui/main_thread_gc.py); a test
+    that never shut its session down must not leave it off for the next."""
+    yield
+    gc.enable()
+    gc.collect()
 
 
 @pytest.fixture

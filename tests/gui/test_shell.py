@@ -161,3 +161,36 @@ def test_run_endings_are_sentences_and_needs_decision_says_what_to_do():
     assert done == "Sync completed: 3 added, 0 updated, 2 awaiting confirmation, 1 skipped."
     failed = describe_outcome(RunOutcome(3, "failed", "full", RunCounts(), "The account needs reconnecting."))
     assert failed == "Sync failed: The account needs reconnecting."
+
+
+def test_the_window_collects_python_garbage_on_the_gui_thread_only(qtbot):
+    import gc
+    import threading
+
+    from desktop_app.gui.main_thread_gc import MainThreadGc
+
+    collector = MainThreadGc(interval_ms=10)
+    collector.start()
+    try:
+        assert not gc.isenabled()  # no collection triggered by a worker thread's allocations
+        seen: list[str] = []
+
+        class Cycle:
+            def __init__(self) -> None:
+                self.me = self
+
+            def __del__(self) -> None:
+                seen.append(threading.current_thread().name)
+
+        def make_garbage() -> None:
+            for _ in range(5000):
+                Cycle()
+
+        worker = threading.Thread(target=make_garbage, name="sync-run")
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: len(seen) >= 5000, timeout=5000)
+        assert set(seen) == {threading.main_thread().name}
+    finally:
+        collector.stop()
+    assert gc.isenabled()

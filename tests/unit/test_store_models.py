@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 
 from desktop_app.config import app_paths
@@ -455,3 +455,31 @@ def test_foreign_keys_are_enforced(db):
     with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as s:
         s.add(make_sync(connection_id=42))
         s.flush()
+
+
+def test_compact_gives_back_the_pages_a_big_staging_freed(tmp_path):
+    from desktop_app.store.db import Database
+
+    database = Database.open(tmp_path / "app.db")
+    try:
+        with database.session() as s:
+            s.execute(text("CREATE TABLE filler (x TEXT)"))
+            s.execute(text("INSERT INTO filler SELECT hex(randomblob(500)) FROM "
+                           "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
+                           "SELECT i FROM n)"))
+        with database.session() as s:
+            s.execute(text("DELETE FROM filler"))
+        def checkpoint() -> None:  # fold the WAL into the file, outside any transaction
+            raw = database.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+
+        checkpoint()
+        before = (tmp_path / "app.db").stat().st_size
+        assert database.compact()
+        checkpoint()
+        assert (tmp_path / "app.db").stat().st_size < before / 2
+    finally:
+        database.close()
