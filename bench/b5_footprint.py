@@ -24,54 +24,8 @@ import time
 
 import common
 
-COLD_START = r"""
-import time
-t0 = time.perf_counter()
-from PySide6.QtCore import QEvent, QObject
-from desktop_app import config
-from desktop_app.gui.app import DeferredService, make_application
-from desktop_app.gui.session import GuiSession
-t_import = time.perf_counter()
-app = make_application()
-# as gui.app.main starts it: the window first, the service (database, Zoho clients) on first use
-service = DeferredService(config.app_paths().ensure())
-session = GuiSession(service, use_tray=False)
-t_built = time.perf_counter()
-painted = []
-
-class Watch(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint and not painted:
-            painted.append(time.perf_counter())
-        return False
-
-watch = Watch()
-session.window.installEventFilter(watch)
-session.window.show()
-t_shown = time.perf_counter()
-deadline = t_shown + 10
-while not painted and time.perf_counter() < deadline:
-    app.processEvents()
-end = painted[0] if painted else time.perf_counter()
-print("PAINTED", flush=True)
-service.connection()  # the first service call: imports the rest and opens the database
-t_ready = time.perf_counter()
-import json
-print(json.dumps({"import": t_import - t0, "build": t_built - t_import, "show": t_shown - t_built,
-                  "paint": end - t_shown, "painted": bool(painted), "ready": t_ready - end}), flush=True)
-"""
-
-
-# The floor: a bare PySide6 window in the same kind of fresh process.
-BARE_START = r"""
-import time
-t0 = time.perf_counter()
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMainWindow
-t_import = time.perf_counter()
-app = QApplication([])
-window = QMainWindow()
-window.resize(900, 600)
+# Each start script builds ``window`` (and may set ``after_paint``), then runs PAINT_WATCH.
+PAINT_WATCH = r"""
 t_built = time.perf_counter()
 painted = []
 
@@ -90,10 +44,41 @@ while not painted and time.perf_counter() < deadline:
     app.processEvents()
 end = painted[0] if painted else time.perf_counter()
 print("PAINTED", flush=True)
+after_paint()
+t_ready = time.perf_counter()
 import json
 print(json.dumps({"import": t_import - t0, "build": t_built - t_import, "show": t_shown - t_built,
-                  "paint": end - t_shown, "painted": bool(painted)}), flush=True)
+                  "paint": end - t_shown, "painted": bool(painted), "ready": t_ready - end}), flush=True)
 """
+
+COLD_START = r"""
+import time
+t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject
+from desktop_app import config
+from desktop_app.gui.app import DeferredService, make_application
+from desktop_app.gui.session import GuiSession
+t_import = time.perf_counter()
+app = make_application()
+# as gui.app.main starts it: the window first, the service (database, Zoho clients) on first use
+service = DeferredService(config.app_paths().ensure())
+session = GuiSession(service, use_tray=False)
+window = session.window
+after_paint = lambda: service.connection()  # the first service call: imports the rest, opens the database
+""" + PAINT_WATCH
+
+# The floor: a bare PySide6 window in the same kind of fresh process.
+BARE_START = r"""
+import time
+t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+t_import = time.perf_counter()
+app = QApplication([])
+window = QMainWindow()
+window.resize(900, 600)
+after_paint = lambda: None
+""" + PAINT_WATCH
 
 
 def cold_start(script: str = COLD_START) -> dict:

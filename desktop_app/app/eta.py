@@ -28,10 +28,10 @@ def estimate(limiter: Limiter, books_key: str, *, writes: int, pages: int, rate:
 
 
 def first_sync_sentence(limiter: Limiter, books_key: str, writes: int, customers: int, now: datetime,
-                        zone: tzinfo) -> str:
+                        zone: tzinfo, *, floor: bool = False) -> str:
     """For the disclaimer: "At Zoho's limits, about 89,000 writes; Zoho allows 75,000 a day: …"."""
     eta = estimate(limiter, books_key, writes=writes, pages=math.ceil(customers / PER_PAGE))
-    return "At Zoho's API limits: " + eta_sentence(eta, now, zone) + "."
+    return "At Zoho's API limits: " + eta_sentence(eta, now, zone, floor=floor) + "."
 
 
 class RunEta:
@@ -61,6 +61,8 @@ class RunEta:
         total = p.total or max(self.expected, p.read, p.done)
         if not total:
             return None, ""
+        # Still reading past what was expected (or nothing was): the work is only a floor.
+        floor = not p.total and p.read >= self.expected
         c = p.counts
         written = c.added + c.updated + c.awaiting
         steady = p.done >= STEADY_AFTER
@@ -73,7 +75,7 @@ class RunEta:
         assert self.limiter is not None
         eta = estimate(self.limiter, self.books_key, writes=writes, pages=pages, rate=rate)
         now = self.clock()
-        text = "" if math.isinf(eta.seconds) else eta_sentence(eta, now, self.zone)
-        finish = None if math.isinf(eta.seconds) else eta.at(now)
+        text = "" if math.isinf(eta.seconds) else eta_sentence(eta, now, self.zone, floor=floor)
+        finish = None if math.isinf(eta.seconds) or floor else eta.at(now)
         self._last = (now_mono, finish, text)
         return finish, text

@@ -21,6 +21,7 @@ from desktop_app.app.views import (
 )
 from desktop_app.domain import mapping as dmapping
 from desktop_app.domain import policy
+from desktop_app.domain.limits import books_daily_cap
 from desktop_app.domain.mapping import MappingRow, RowProblem, validate_mapping
 from desktop_app.domain.run import OptInMode
 from desktop_app.domain.schedule import next_run, parse_schedule
@@ -29,7 +30,15 @@ from desktop_app.store import models, repo
 
 log = logging.getLogger(__name__)
 
-PREVIEW_PAGES = 25  # Books pages (200 customers each) the disclaimer reads at most
+# The disclaimer reads at most this share of the organization's daily Books calls (Free: 1,000 a
+# day → 50 pages, 10,000 customers; Premium: 10,000 → 500 pages), and never fewer than PREVIEW_PAGES.
+PREVIEW_SHARE = 0.05
+PREVIEW_PAGES = 25  # Books pages (200 customers each) the disclaimer may always read
+
+
+def preview_pages(books_plan: str | None) -> int:
+    """The Books pages the disclaimer may read for an organization on ``books_plan``."""
+    return max(PREVIEW_PAGES, int(books_daily_cap(books_plan) * PREVIEW_SHARE))
 
 
 class SyncConfig:
@@ -105,11 +114,14 @@ class SyncConfig:
 
     def preview_initiate(self, settings: SyncSettings) -> InitiatePreview:
         """Customers this sync would add as Marketing contacts (R16), from one Books read of at most
-        ``PREVIEW_PAGES`` pages: a large organization is not read whole (its Books daily cap may be
-        1,000 calls) to show a dialog; the count is then a floor ("at least") and says so."""
+        5 % of the organization's daily Books calls: a large organization is not read whole (its
+        Books daily cap may be 1,000 calls) to show a dialog; the count is then a floor ("at
+        least") and says so."""
         from desktop_app.domain import emails
 
         books, _ = self.accounts.clients()
+        limiter = self.accounts.factory.limiter
+        bound = preview_pages(limiter.books_plan if limiter is not None else None)
         total = 0
         complete = True
         keys: set[str] = set()
@@ -119,7 +131,7 @@ class SyncConfig:
                 verdict = emails.check(c.email)
                 if verdict.ok and verdict.key:
                     keys.add(verdict.key)
-            if number >= PREVIEW_PAGES and page.has_more:
+            if number >= bound and page.has_more:
                 complete = False
                 break
         with self.ctx.db.session() as s:
@@ -130,10 +142,11 @@ class SyncConfig:
         marketing = settings.subscription_type is SubscriptionType.MARKETING or not settable
         writes = len(keys - known)
         arriving = SubscriptionType.MARKETING if marketing else settings.subscription_type
-        self._expected = total  # the first run's ETA starts from it (kept on the sync by create_sync)
-        limiter = self.accounts.factory.limiter
+        # The first run's ETA starts from it (kept on the sync by create_sync); a floor is no estimate.
+        self._expected = total if complete else None
         when = "" if limiter is None else first_sync_sentence(
-            limiter, self.accounts.require_connection().org_id, writes, total, self.ctx.clock(), config.local_zone())
+            limiter, self.accounts.require_connection().org_id, writes, total, self.ctx.clock(), config.local_zone(),
+            floor=not complete)
         return InitiatePreview(total, writes if marketing else 0, arriving.value, settable, complete, writes, when)
 
     def _topic_names(self, topic_ids: Sequence[str]) -> list[str]:

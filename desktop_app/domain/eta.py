@@ -77,30 +77,36 @@ def finish_after(work: int, windows: Sequence[Window], recent: Sequence[float] =
     return Eta(work, math.inf, binding)
 
 
-def eta_sentence(eta: Eta, now: datetime, zone: tzinfo, *, what: str = "writes") -> str:
-    """"about 89,000 writes; Zoho allows 75,000 a day: finishes tomorrow around 10:40"."""
-    if eta.work <= 0:
+def eta_sentence(eta: Eta, now: datetime, zone: tzinfo, *, what: str = "writes", floor: bool = False) -> str:
+    """"about 89,000 writes; Zoho allows 75,000 a day: finishes tomorrow around 10:40". ``floor``:
+    the work is only known to be at least this ("at least 5,000 writes: … no earlier than …")."""
+    if eta.work <= 0 and not floor:
         return "nothing left to write"
-    head = f"about {eta.work:,} {what}"
+    head = f"{'at least' if floor else 'about'} {eta.work:,} {what}"
     if eta.binding is not None and eta.binding.seconds >= HOUR:
         head += f"; Zoho allows {eta.binding.calls:,} {_per(eta.binding.seconds)}"
     if math.isinf(eta.seconds):
         return head + ": not within a year at these limits"
-    return f"{head}: {finish_phrase(eta.at(now), now, zone)}"
+    phrase = finish_phrase(eta.at(now), now, zone, floor=floor)
+    return f"{head}: {phrase}"
 
 
-def finish_phrase(finish: datetime, now: datetime, zone: tzinfo) -> str:
-    """"finishes in 9 min (around 10:40)", "finishes tomorrow around 10:40", "finishes on Tue 8 Dec …"."""
+def finish_phrase(finish: datetime, now: datetime, zone: tzinfo, *, floor: bool = False) -> str:
+    """"finishes in 9 min (around 10:40)", "finishes tomorrow around 10:40", "finishes on Tue 8 Dec …";
+    ``floor``: "finishes no earlier than 10:40 (in 9 min)", "… no earlier than tomorrow 10:40"."""
     seconds = (finish - now).total_seconds()
     local, today = (finish + timedelta(seconds=30)).astimezone(zone), now.astimezone(zone).date()  # nearest minute
     clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    date = f"{local.strftime('%a')} {local.day} {local.strftime('%b')} "
+    day = "" if days == 0 else "tomorrow " if days == 1 else date
+    if floor:
+        return f"finishes no earlier than {day}{clock}" + (f" (in {_span(seconds)})" if days == 0 else "")
     if seconds < 90:
         return "finishes in about a minute"
-    if local.date() == today:
+    if days == 0:
         return f"finishes in {_span(seconds)} (around {clock})"
-    if (local.date() - today).days == 1:
-        return f"finishes tomorrow around {clock}"
-    return f"finishes on {local.strftime('%a')} {local.day} {local.strftime('%b')} around {clock}"
+    return f"finishes {'tomorrow' if days == 1 else 'on ' + day.strip()} around {clock}"
 
 
 def _span(seconds: float) -> str:

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication
 
@@ -194,3 +194,29 @@ def test_the_window_collects_python_garbage_on_the_gui_thread_only(qtbot):
     finally:
         collector.stop()
     assert gc.isenabled()
+
+
+def test_the_window_paints_before_the_service_and_its_imports_exist(loop, app_home):
+    """gui.app.main's start: the window is on screen before SQLAlchemy and the database."""
+    from desktop_app import config
+    from desktop_app.gui.app import DeferredService
+    from desktop_app.gui.session import GuiSession
+
+    painted: list[bool] = []
+    service = DeferredService(config.app_paths().ensure())
+    session = GuiSession(service, use_tray=False)
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and not painted:
+                painted.append(service.built)
+            return False
+
+    watch = Watch()
+    session.window.installEventFilter(watch)
+    try:
+        loop.run_until_complete(session.start(schedule=False))
+        assert painted == [False]  # the first paint came before the service was built
+        assert service.built and session.controller.connection is None
+    finally:
+        loop.run_until_complete(session.shutdown())

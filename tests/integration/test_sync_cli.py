@@ -170,11 +170,15 @@ def test_the_disclaimer_reads_a_bounded_number_of_books_pages_and_says_when_its_
     from desktop_app.app import syncs
 
     connected(capsys)
+    assert [syncs.preview_pages(plan) for plan in ("free", "premium", None)] == [50, 500, 50]  # 5 % of the cap
     monkeypatch.setattr(syncs, "PREVIEW_PAGES", 2)  # the demo org has 1,500 customers: 8 pages
+    monkeypatch.setattr(syncs, "PREVIEW_SHARE", 0.0)
+    assert [syncs.preview_pages(plan) for plan in ("free", "premium")] == [2, 2]
     before = admin.last_call_number()
     assert create(capsys, "--no-run") == 0
     out = capsys.readouterr().out
     assert "would add at least " in out and "(of at least 400 customers)" in out
+    assert "At Zoho's API limits: at least " in out and "finishes no earlier than" in out
     pages = [c for c in admin.calls(since=before) if c["service"] == "books" and c["path"].endswith("/contacts")]
     assert len(pages) <= 3  # the field sample (page 1) and the disclaimer's two pages; the run did not start
 

@@ -67,3 +67,27 @@ def test_the_limiter_s_eta_counts_its_own_calls_and_the_books_cap_of_the_plan():
     limiter.set_books_plan("Free")
     days = limiter.eta("books", 5_000, "org").seconds / DAY  # 1,000 pages a day on Free
     assert 5 <= days <= 5.1  # 997 a day (documented 1,000 less the calls in flight and the reserve)
+
+
+def test_a_floor_says_at_least_and_no_earlier_than():
+    eta = finish_after(4_400, BUDGETS)
+    assert eta_sentence(eta, NOW, UTC, floor=True) == "at least 4,400 writes: finishes no earlier than 08:49 (in 9 min)"
+    assert finish_phrase(NOW + timedelta(days=1), NOW, UTC, floor=True) == "finishes no earlier than tomorrow 08:40"
+
+
+def test_a_run_s_eta_is_a_floor_while_it_reads_past_what_was_expected():
+    from desktop_app.app.eta import RunEta
+    from desktop_app.domain.counts import RunCounts
+    from desktop_app.domain.run import Phase
+    from desktop_app.engine.progress import Progress
+
+    seen: list[Progress] = []
+    known = RunEta(Limiter(), "org", 100_000, lambda: NOW, UTC, seen.append)
+    known(Progress(1, Phase.WRITING, 2_000, None, RunCounts(added=1_780, skipped=220), read=2_000))
+    assert seen[-1].eta is not None and seen[-1].eta_text.startswith("about 87,")  # 98,000 × 0.89
+    unknown = RunEta(Limiter(), "org", None, lambda: NOW, UTC, seen.append)
+    unknown(Progress(1, Phase.WRITING, 2_000, None, RunCounts(added=1_780, skipped=220), read=2_200))
+    assert seen[-1].eta is None and seen[-1].eta_text.startswith("at least 178 writes")
+    done_reading = RunEta(Limiter(), "org", None, lambda: NOW, UTC, seen.append)
+    done_reading(Progress(1, Phase.WRITING, 2_000, 5_000, RunCounts(added=1_780, skipped=220), read=5_000))
+    assert seen[-1].eta is not None and seen[-1].eta_text.startswith("about 2,670 writes")
