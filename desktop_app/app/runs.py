@@ -49,7 +49,7 @@ class Runs:
                        self.ctx.clock, config.local_zone(), progress or (lambda p: None))
         runner = SyncRun(RunState(self.ctx.db), books, campaigns, lock=RunLock(self.ctx.paths.run_lock_path),
                          trigger=trigger, force_full=force_full, progress=timed,
-                         cancel=cancel, clock=self.ctx.clock,
+                         cancel=cancel, clock=self.ctx.clock, max_batch=policy.MAX_BATCH,
                          full_every=policy.full_every(config.load_settings(self.ctx.paths).get("full_reconcile_days")))
         try:
             outcome = runner.execute()  # every API call is in the usage ledger before it is sent

@@ -49,7 +49,9 @@ def environment_session(base_url: str) -> requests.Session:
     session = requests.Session()
     session.proxies.update(requests.utils.get_environ_proxies(base_url))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
+    if bundle and base_url.lower().startswith("https:"):
+        # Only for TLS: a path here makes requests stat it on every call (os.path.isdir), even
+        # for the Sandbox's plain HTTP on 127.0.0.1 — 6 % of a sync run's samples.
         session.verify = bundle
     session.trust_env = False
     return session

@@ -73,6 +73,12 @@ def customer_name(record: Mapping[str, Any]) -> str:
     return " ".join(str(record.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
 
 
+def other_owner(owners: Mapping[str, str], key: str | None, contact_id: str) -> str | None:
+    """The customer owning this address (``RunStore.batch_inputs``'s owners), if another one."""
+    owner = owners.get(key or "")
+    return owner if owner and owner != contact_id else None
+
+
 def plan_customer(
     record: Mapping[str, Any],
     link: LinkState | None,

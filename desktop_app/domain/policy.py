@@ -15,7 +15,19 @@ from desktop_app.domain.schedule import next_attempt, parse_schedule
 # A full reconciliation (every Books page, the list's members) at most this often by default; a
 # scheduled run between is incremental (only what changed since the watermark). Issue 12.
 DEFAULT_FULL_EVERY = timedelta(days=7)
+# A run far from Zoho's limits writes bigger batches (fewer transactions per customer), each sized
+# to take about BATCH_SECONDS, so Pause and Cancel still act within about a second; at the
+# documented limits (500 writes a minute) batches stay at the smallest size.
+BATCH_SECONDS = 1.0
+MAX_BATCH = 500
 FULL_EVERY_DAYS = (1, 90)  # what the setting ``full_reconcile_days`` may say
+
+
+def next_batch_size(rows: int, seconds: float, smallest: int, largest: int) -> int:
+    """The next batch's size after one of ``rows`` customers took ``seconds``."""
+    if rows <= 0 or seconds <= 0:
+        return smallest
+    return max(smallest, min(largest, int(rows / seconds * BATCH_SECONDS)))
 
 
 def full_every(days: object) -> timedelta:

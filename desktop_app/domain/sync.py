@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.mapping import MappingRow
+from desktop_app.domain.plan import LinkState
 from desktop_app.domain.run import OptInMode, RunKind
 from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 
@@ -112,6 +113,19 @@ class StagedRow:
     seq: int  # the staging order: rows are written in it
     email_key: str | None
     record: dict
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """What planning a batch needs from the store, read in one transaction: the staged rows, the
+    owner of each of their addresses, their links, the list's status of each address as this run
+    read it, and the addresses refused earlier for their state."""
+
+    rows: list[StagedRow]
+    owners: dict[str, str]
+    links: dict[str, LinkState]  # by contact id
+    in_list: dict[str, str]
+    suppressed: dict[str, str]
 
 
 def sort_key(contact_id: str) -> str:

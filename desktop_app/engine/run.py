@@ -36,6 +36,7 @@ batch boundary.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -44,8 +45,8 @@ from datetime import UTC, datetime, timedelta
 from desktop_app.domain.counts import RunCounts
 from desktop_app.domain.errors import DatabaseError
 from desktop_app.domain.mapping import kept_fields, row_books_field
-from desktop_app.domain.plan import AWAITING, Action, Planned, plan_customer
-from desktop_app.domain.policy import DEFAULT_FULL_EVERY
+from desktop_app.domain.plan import AWAITING, Action, Planned, other_owner, plan_customer
+from desktop_app.domain.policy import DEFAULT_FULL_EVERY, next_batch_size
 from desktop_app.domain.run import OptInMode, Phase, RunKind, RunStatus, RunTrigger
 from desktop_app.domain.skips import SkipReason
 from desktop_app.domain.sync import Stage, SyncSnapshot
@@ -116,6 +117,7 @@ class SyncRun:
         cancel: CancelToken | None = None,
         clock: Callable[[], datetime] = utc_now,
         batch_size: int = BATCH_SIZE,
+        max_batch: int | None = None,
         workers: int = WRITE_WORKERS,
         full_every: timedelta = DEFAULT_FULL_EVERY,
         retry_delays: Sequence[float] | None = None,
@@ -131,6 +133,7 @@ class SyncRun:
         self.cancel = cancel or CancelToken()
         self.clock = clock
         self.batch_size = batch_size
+        self.max_batch = max_batch or batch_size  # larger: sized by speed (domain.policy.next_batch_size)
         self.workers = workers
         self.full_every = full_every  # a full reconciliation at most this often (domain.policy)
         self.counts = RunCounts()
@@ -351,32 +354,32 @@ class SyncRun:
         reading = self.checkpoint.stage is Stage.READ
         total = None if reading else self.state.staged_count(self.run_id)
         after = self.checkpoint.written
+        # An earlier attempt's adds in flight and contacts it recorded: kept until this attempt's
+        # batches (which may be sized differently) have passed them.
         pending: frozenset[str] = self.checkpoint.pending
         done: set[str] = set(self.checkpoint.done)
+        size = self.batch_size
         while True:
-            rows = self.state.staged_batch(self.run_id, after, self.batch_size)
+            started = time.monotonic()
+            inputs = self.state.batch_inputs(snap.sync_id, self.run_id, after, size, done)
+            rows = inputs.rows
             if not rows:
                 return None
             batch = [b for b in rows if b.contact_id not in done]
-            keys = {b.email_key for b in batch if b.email_key}
-            owners = self.state.email_owners(snap.sync_id, self.run_id, self.kind, keys)
-            links = self.state.links(snap.sync_id, [b.contact_id for b in batch])
-            in_list = self.state.list_statuses(self.run_id, keys)
+            owners, links, in_list = inputs.owners, inputs.links, inputs.in_list
             self.listed = {k for k, status in in_list.items() if status == "active"}
             # Refused earlier for their state (any customer of this sync), or so in the list now.
-            known = {**self.state.remembered_suppressed(snap.sync_id, keys),
-                     **{k: status for k, status in in_list.items() if status != "active"}}
+            known = {**inputs.suppressed, **{k: status for k, status in in_list.items() if status != "active"}}
             plans = [
                 plan_customer(b.record, links.get(b.contact_id), rows=snap.rows,
                               update_empty=snap.update_empty, suppressed=known,
-                              duplicate_of=_other_owner(owners, b.email_key, b.contact_id),
+                              duplicate_of=other_owner(owners, b.email_key, b.contact_id),
                               listed=(b.email_key or "") in self.listed)
                 for b in batch
             ]
             # Intents first: a process killed while sending resumes knowing what it had meant to
             # add, so its own earlier write (the address is in the list now) still counts as "added".
-            resumed = set(pending)
-            intents = frozenset(p.contact_id for p in plans if p.action is Action.ADD)
+            intents = pending | {p.contact_id for p in plans if p.action is Action.ADD}
             cp = replace(self.checkpoint, written=after, pending=intents, done=frozenset(done))
             self.patience.store(self.state.save_checkpoint, self.run_id, cp, self.counts, calls=self._calls_delta())
             results, probe_stopped = self._send_batch(snap, [p for p in plans
@@ -404,7 +407,7 @@ class SyncRun:
                     if streak is not None and len(streak[2]) >= SYSTEMIC_STREAK and not isinstance(
                             fatal, SystemicRefusal):
                         fatal = self._systemic(streak)
-                kind, reason, detail, status = self._resolve(plan, outcome, resumed)
+                kind, reason, detail, status = self._resolve(plan, outcome, pending)
                 setattr(batch_counts, kind, getattr(batch_counts, kind) + 1)
                 confirmations += kind == "awaiting"
                 if kind == "skipped":
@@ -420,8 +423,8 @@ class SyncRun:
             self.counts = self.counts + batch_counts
             if fatal is not None:
                 # What was answered is recorded; the unanswered stay in flight for the next attempt.
-                left = frozenset(p.contact_id for p in unanswered if p.action is Action.ADD)
                 recorded = frozenset(done | {p.contact_id for p, _, _ in link_rows})
+                left = (pending - recorded) | {p.contact_id for p in unanswered if p.action is Action.ADD}
                 cp = replace(self.checkpoint, written=after, pending=left, done=recorded)
                 self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                             self.counts, cp, now=self.clock(), calls=self._calls_delta())
@@ -439,10 +442,12 @@ class SyncRun:
             if probe_stopped:  # a stopped probe either asks (above) or fails (raised): never here
                 raise RuntimeError("the opt-in probe stopped without a confirmation or an error")
             after = rows[-1].seq
-            pending, done = frozenset(), set()
-            self.checkpoint = replace(self.checkpoint, written=after, pending=frozenset(), done=frozenset())
+            passed = {r.contact_id for r in rows}
+            pending, done = pending - passed, done - passed
+            self.checkpoint = replace(self.checkpoint, written=after, pending=pending, done=frozenset(done))
             self.patience.store(self.state.commit_batch, self.run_id, snap.sync_id, link_rows, skipped_rows,
                         self.counts, self.checkpoint, now=self.clock(), calls=self._calls_delta())
+            size = next_batch_size(len(rows), time.monotonic() - started, self.batch_size, self.max_batch)
             self._report(Phase.WRITING, self.counts.total, total,
                          f"{self.counts.total:,} customers written so far" if total is None
                          else f"{self.counts.total:,} of {total:,} customers")
@@ -531,7 +536,7 @@ class SyncRun:
             self.state.unrecord_skips(self.run_id, recorded, self.counts)
         return SystemicRefusal(code, message, len(members))
 
-    def _resolve(self, plan: Planned, outcome, resumed: set[str]):
+    def _resolve(self, plan: Planned, outcome, resumed: frozenset[str]):
         """(count bucket, skip reason, detail, campaigns status) of one planned customer."""
         if plan.action is Action.SKIP:
             return "skipped", plan.reason, plan.detail, None
@@ -593,7 +598,3 @@ class _Ref:
     contact_id: str
     contact_name: str = ""
 
-
-def _other_owner(owners: dict[str, str], key: str | None, contact_id: str) -> str | None:
-    owner = owners.get(key or "")
-    return owner if owner and owner != contact_id else None

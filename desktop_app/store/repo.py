@@ -159,17 +159,6 @@ def linked_email_keys(s: Session, sync_id: int) -> set[str]:
                                                              ContactLink.email_key.is_not(None))))
 
 
-def links_for(s: Session, sync_id: int, contact_ids: Iterable[str]) -> dict[str, ContactLink]:
-    """The state rows of these Books customers (missing ones are simply absent)."""
-    ids = sorted(set(contact_ids))
-    found: dict[str, ContactLink] = {}
-    for i in range(0, len(ids), _CHUNK):
-        for link in s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id,
-                                                        ContactLink.books_contact_id.in_(ids[i:i + _CHUNK]))):
-            found[link.books_contact_id] = link
-    return found
-
-
 def link_by_email_key(s: Session, sync_id: int, key: str) -> ContactLink | None:
     """The state row holding this address (the lowest contact id if several do)."""
     return s.scalars(select(ContactLink).where(ContactLink.sync_id == sync_id, ContactLink.email_key == key)
@@ -196,7 +185,7 @@ def upsert_links(s: Session, sync_id: int, rows: Iterable[Mapping[str, Any]]) ->
     written = 0
     for keys, group in groups.items():
         changed = [k for k in keys if k != "books_contact_id"]
-        stmt = insert(ContactLink)
+        stmt = insert(ContactLink.__table__)
         if changed:
             stmt = stmt.on_conflict_do_update(index_elements=[ContactLink.sync_id, ContactLink.books_contact_id],
                                               set_={k: stmt.excluded[k] for k in changed})
@@ -236,7 +225,7 @@ def remember_suppressed(s: Session, sync_id: int, rows: Iterable[tuple[str, str]
             batch.append({"sync_id": sync_id, "email_key": key, "campaigns_status": status, "learned_at": stamp,
                           "run_id": run_id})
     if batch:
-        stmt = insert(SuppressedAddress)
+        stmt = insert(SuppressedAddress.__table__)
         stmt = stmt.on_conflict_do_update(
             index_elements=[SuppressedAddress.sync_id, SuppressedAddress.email_key],
             set_={"campaigns_status": stmt.excluded.campaigns_status, "learned_at": stmt.excluded.learned_at,
@@ -351,7 +340,7 @@ def add_skipped(s: Session, run_id: int, rows: Iterable[Mapping[str, Any]], *,
     stamp = _now(now)
     batch = [{"created_at": stamp, **row, "run_id": run_id} for row in rows]
     if batch:
-        s.execute(insert(SkippedRecord), batch)
+        s.execute(insert(SkippedRecord.__table__), batch)
     return len(batch)
 
 

@@ -21,6 +21,7 @@ from desktop_app.domain.settings import LawfulBasis, SubscriptionType
 from desktop_app.domain.sync import (
     CARRIED,
     ORIGIN,
+    BatchInputs,
     Checkpoint,
     RunHandle,
     Stage,
@@ -259,7 +260,7 @@ class RunState:
                 for i, c in enumerate(sorted(customers, key=lambda c: sort_key(str(c.contact_id))), start=1)
             ]
             # executemany with one small statement: far cheaper than one giant multi-VALUES insert.
-            stmt = insert(StagedCustomer)
+            stmt = insert(StagedCustomer.__table__)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[StagedCustomer.run_id, StagedCustomer.contact_id],
                 set_={"email_key": stmt.excluded.email_key, "last_modified": stmt.excluded.last_modified,
@@ -281,53 +282,23 @@ class RunState:
                 rows.append({"run_id": run_id, "contact_id": cid, "sort_key": sort_key(cid), "email_key": None,
                              "last_modified": None, "seq": base + i,
                              "record": {"contact_id": cid, "contact_name": m.contact_name, UNREADABLE_KEY: m.reason}})
-            s.execute(insert(StagedCustomer).on_conflict_do_nothing(), rows)
+            s.execute(insert(StagedCustomer.__table__).on_conflict_do_nothing(), rows)
 
     def staged_count(self, run_id: int) -> int:
         with self.db.session() as s:
             return s.scalar(select(func.count()).select_from(StagedCustomer)
                             .where(StagedCustomer.run_id == run_id)) or 0
 
-    def staged_batch(self, run_id: int, after: int, size: int) -> list[StagedRow]:
-        """The next ``size`` customers in staging order after ``after`` (a checkpoint's ``written``)."""
+    def batch_inputs(self, sync_id: int, run_id: int, after: int, size: int,
+                     skip: frozenset[str] | set[str] = frozenset()) -> BatchInputs:
+        """The next ``size`` staged customers after ``after`` (a checkpoint's ``written``), in staging
+        order, and what planning those not in ``skip`` needs: one read transaction per batch."""
         with self.db.session() as s:
-            rows = s.scalars(
-                select(StagedCustomer).where(StagedCustomer.run_id == run_id, StagedCustomer.seq > after)
-                .order_by(StagedCustomer.seq).limit(size)
-            ).all()
-            return [StagedRow(r.contact_id, r.seq, r.email_key, dict(r.record)) for r in rows]
-
-    def email_owners(self, sync_id: int, run_id: int, kind: RunKind, keys: set[str]) -> dict[str, str]:
-        """For each email key, the customer that owns it: the customer of this sync already holding
-        it in the list (while it still has that address), else the lowest contact id among the
-        customers this run has read so far. A run writes pages as it reads them, so an address
-        never moves from the customer that holds it to one read later."""
-        if not keys:
-            return {}
-        owners: dict[str, tuple[str, str]] = {}
-        with self.db.session() as s:
-            for key_chunk in _chunks(sorted(keys), 500):
-                moved = select(StagedCustomer.contact_id).where(
-                    StagedCustomer.run_id == run_id, StagedCustomer.contact_id == ContactLink.books_contact_id,
-                    or_(StagedCustomer.email_key.is_(None), StagedCustomer.email_key != ContactLink.email_key))
-                held: dict[str, tuple[str, str]] = {}
-                for key, cid in s.execute(
-                    select(ContactLink.email_key, ContactLink.books_contact_id)
-                    .where(ContactLink.sync_id == sync_id, ContactLink.email_key.in_(key_chunk),
-                           or_(ContactLink.in_list.is_(True), ContactLink.campaigns_status == AWAITING),
-                           ~exists(moved))
-                ):
-                    sk = sort_key(cid)
-                    if key not in held or sk < held[key][0]:
-                        held[key] = (sk, cid)
-                for key, sk, cid in s.execute(
-                    select(StagedCustomer.email_key, func.min(StagedCustomer.sort_key), StagedCustomer.contact_id)
-                    .where(StagedCustomer.run_id == run_id, StagedCustomer.email_key.in_(key_chunk))
-                    .group_by(StagedCustomer.email_key)
-                ):
-                    owners[key] = (sk, cid)
-                owners.update(held)
-        return {k: cid for k, (_, cid) in owners.items()}
+            rows = _staged_batch(s, run_id, after, size)
+            batch = [r.contact_id for r in rows if r.contact_id not in skip]
+            keys = {r.email_key for r in rows if r.email_key and r.contact_id not in skip}
+            return BatchInputs(rows, _email_owners(s, sync_id, run_id, keys), _links(s, sync_id, batch),
+                               _list_statuses(s, run_id, keys), repo.suppressed_addresses(s, sync_id, keys))
 
     # ------------------------------------------------------------------ the list, as this run read it
 
@@ -340,29 +311,9 @@ class RunState:
         rows = [{"run_id": run_id, "email_key": k, "status": status} for k in keys]
         if rows:
             with self.db.session() as s:
-                s.execute(insert(ListMember).on_conflict_do_nothing(), rows)
-
-    def list_statuses(self, run_id: int, keys: Iterable[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        with self.db.session() as s:
-            for chunk in _chunks(sorted(set(keys)), 500):
-                found.update(s.execute(select(ListMember.email_key, ListMember.status)
-                                       .where(ListMember.run_id == run_id, ListMember.email_key.in_(chunk))).all())
-        return found
+                s.execute(insert(ListMember.__table__).on_conflict_do_nothing(), rows)
 
     # ------------------------------------------------------------------ state table
-
-    def links(self, sync_id: int, contact_ids: Sequence[str]) -> dict[str, LinkState]:
-        with self.db.session() as s:
-            return {
-                cid: LinkState(link.email_key, link.values_hash, link.in_list, link.campaigns_status)
-                for cid, link in repo.links_for(s, sync_id, contact_ids).items()
-            }
-
-    def remembered_suppressed(self, sync_id: int, keys: Iterable[str]) -> dict[str, str]:
-        """Addresses Campaigns refused earlier for their state (any customer of this sync)."""
-        with self.db.session() as s:
-            return repo.suppressed_addresses(s, sync_id, keys)
 
     def commit_batch(self, run_id: int, sync_id: int, link_rows: Sequence[tuple[Planned, str, str | None]],
                      skipped_rows: Sequence[tuple[Planned, object, str | None]], counts: RunCounts,
@@ -439,6 +390,67 @@ class RunState:
 MAX_NOTES = 200
 # Checkpoint keys about the run itself (not where it is): kept by every checkpoint save.
 _KEPT = (ORIGIN, CARRIED, repo.FAILED_ATTEMPTS, repo.FIRST_FAILED_AT)
+
+
+def _email_owners(s, sync_id: int, run_id: int, keys: set[str]) -> dict[str, str]:
+    """For each email key, the customer that owns it: the customer of this sync already holding
+    it in the list (while it still has that address), else the lowest contact id among the
+    customers this run has read so far. A run writes pages as it reads them, so an address
+    never moves from the customer that holds it to one read later."""
+    if not keys:
+        return {}
+    owners: dict[str, tuple[str, str]] = {}
+    for key_chunk in _chunks(sorted(keys), 500):
+        moved = select(StagedCustomer.contact_id).where(
+            StagedCustomer.run_id == run_id, StagedCustomer.contact_id == ContactLink.books_contact_id,
+            or_(StagedCustomer.email_key.is_(None), StagedCustomer.email_key != ContactLink.email_key))
+        held: dict[str, tuple[str, str]] = {}
+        for key, cid in s.execute(
+            select(ContactLink.email_key, ContactLink.books_contact_id)
+            .where(ContactLink.sync_id == sync_id, ContactLink.email_key.in_(key_chunk),
+                   or_(ContactLink.in_list.is_(True), ContactLink.campaigns_status == AWAITING),
+                   ~exists(moved))
+        ):
+            sk = sort_key(cid)
+            if key not in held or sk < held[key][0]:
+                held[key] = (sk, cid)
+        for key, sk, cid in s.execute(
+            select(StagedCustomer.email_key, func.min(StagedCustomer.sort_key), StagedCustomer.contact_id)
+            .where(StagedCustomer.run_id == run_id, StagedCustomer.email_key.in_(key_chunk))
+            .group_by(StagedCustomer.email_key)
+        ):
+            owners[key] = (sk, cid)
+        owners.update(held)
+    return {k: cid for k, (_, cid) in owners.items()}
+
+# The batch reads select columns, not ORM entities: no identity map or instance state per row.
+def _staged_batch(s, run_id: int, after: int, size: int) -> list[StagedRow]:
+    c = StagedCustomer
+    rows = s.execute(
+        select(c.contact_id, c.seq, c.email_key, c.record).where(c.run_id == run_id, c.seq > after)
+        .order_by(c.seq).limit(size)
+    )
+    return [StagedRow(cid, seq, key, dict(record)) for cid, seq, key, record in rows]
+
+
+def _links(s, sync_id: int, contact_ids: Sequence[str]) -> dict[str, LinkState]:
+    c = ContactLink
+    ids = sorted(set(contact_ids))
+    found: dict[str, LinkState] = {}
+    for chunk in _chunks(ids, 500):
+        for cid, key, values_hash, in_list, status in s.execute(
+                select(c.books_contact_id, c.email_key, c.values_hash, c.in_list, c.campaigns_status)
+                .where(c.sync_id == sync_id, c.books_contact_id.in_(chunk))):
+            found[cid] = LinkState(key, values_hash, in_list, status)
+    return found
+
+
+def _list_statuses(s, run_id: int, keys: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(keys)), 500):
+        found.update(s.execute(select(ListMember.email_key, ListMember.status)
+                               .where(ListMember.run_id == run_id, ListMember.email_key.in_(chunk))).all())
+    return found
 
 
 def _with_kept(current: dict | None, checkpoint: Checkpoint) -> dict:

@@ -753,3 +753,57 @@ def test_an_address_stays_with_the_customer_holding_it_when_a_lower_id_twin_appe
         assert row.reason_code == SkipReason.DUPLICATE_IN_ORG and "500" in row.reason_message
         assert campaigns.members["shared@example.com"]["First Name"] == "Holder"
     assert link(db, "500").in_list
+
+
+# ---------------------------------------------------------------------- batch size
+
+
+class SizeLog(RunState):
+    """The real store, noting the size of each batch the engine asks for."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db)
+        self.sizes: list[int] = []
+
+    def batch_inputs(self, sync_id, run_id, after, size, skip=frozenset()):
+        self.sizes.append(size)
+        return super().batch_inputs(sync_id, run_id, after, size, skip)
+
+
+def test_a_fast_run_writes_bigger_batches_and_each_customer_once(db, tmp_path):
+    books, campaigns = FakeBooks(400), FakeCampaigns()  # two Books pages
+    state = SizeLog(db)
+    outcome = SyncRun(state, books, campaigns, lock=RunLock(tmp_path / "run.lock"), batch_size=10,
+                      max_batch=200, sleep=[].append).execute()
+    assert outcome.status == "completed" and outcome.counts.added == 400
+    assert sorted(campaigns.sent) == sorted(set(campaigns.sent)) and len(campaigns.sent) == 400
+    assert state.sizes[0] == 10 and max(state.sizes) > 10 and all(10 <= s <= 200 for s in state.sizes)
+
+
+def test_without_a_larger_bound_the_batch_size_stays(db, tmp_path):
+    books, campaigns = FakeBooks(60), FakeCampaigns()
+    state = SizeLog(db)
+    SyncRun(state, books, campaigns, lock=RunLock(tmp_path / "run.lock"), batch_size=10,
+            sleep=[].append).execute()
+    assert set(state.sizes) == {10}
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after it is recorded (as kill -9)."""
+
+
+def test_a_run_killed_mid_batch_and_resumed_with_smaller_batches_counts_each_add_once(db, tmp_path):
+    books, campaigns = FakeBooks(300), FakeCampaigns()
+    set_mode(db, "direct")
+    campaigns.fail_from = (150, Killed())  # the second batch of 100: 49 written, then the process dies
+    with pytest.raises(Killed):
+        SyncRun(RunState(db), books, campaigns, lock=RunLock(tmp_path / "run.lock"), batch_size=100,
+                workers=1, sleep=[].append).execute()
+    assert len(campaigns.members) == 149
+    campaigns.fail_from = None
+    outcome = SyncRun(RunState(db), books, campaigns, lock=RunLock(tmp_path / "run.lock"), batch_size=10,
+                      sleep=[].append).execute()
+    assert outcome.status == "completed" and len(campaigns.members) == 300
+    with db.read_session() as s:
+        runs = list(repo.runs_for(s, None))
+    assert sum(r.added for r in runs) == 300 and sum(r.updated for r in runs) == 0

@@ -19,6 +19,7 @@ def test_the_proxy_and_ca_bundle_are_read_once_and_no_proxy_is_honoured(monkeypa
     local = environment_session("http://127.0.0.1:8000/books/v3")
     assert zoho.proxies.get("https") == "http://proxy.corp:3128" and zoho.verify == str(bundle)
     assert "https" not in local.proxies and "http" not in local.proxies
+    assert local.verify is True  # plain HTTP: no bundle path for requests to stat on every call
     assert zoho.trust_env is False and local.trust_env is False
     monkeypatch.setenv("HTTPS_PROXY", "http://other:1")  # read once: a later change is not seen
     assert zoho.proxies.get("https") == "http://proxy.corp:3128"

@@ -76,3 +76,10 @@ def test_a_full_reconciliation_is_weekly_by_default_and_the_setting_is_checked()
     kinds = [kind(last_full_at=last_full, now=NOW + timedelta(days=d), full_every=policy.DEFAULT_FULL_EVERY)
              for d in range(1, 8)]
     assert kinds == [RunKind.INCREMENTAL] * 6 + [RunKind.FULL]
+
+
+def test_batches_are_sized_to_take_about_a_second_within_their_bounds():
+    assert policy.next_batch_size(50, 0.05, 50, 500) == 500  # limits off: 1,000 a second
+    assert policy.next_batch_size(50, 0.2, 50, 500) == 250
+    assert policy.next_batch_size(50, 6.0, 50, 500) == 50  # at 500 writes a minute
+    assert policy.next_batch_size(0, 0.0, 50, 500) == 50

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from desktop_app.store import repo
 from desktop_app.store.db import Database, DatabaseError, alembic_config
 from desktop_app.store.models import Base, Notification, Run
+from tests.store_helpers import links_for
 
 T0 = "2024-03-05T04:30:00.000000+00:00"
 
@@ -100,7 +101,7 @@ def test_an_old_database_is_upgraded_in_place_with_a_backup(tmp_path):
             assert repo.get_connection(s).org_name == "Acme"
             sync = repo.get_sync(s)
             assert (sync.topic_ids, sync.watermark.isoformat()) == (["t1"], "2024-03-05T04:30:00+00:00")
-            assert repo.links_for(s, sync.id, ["77"])["77"].email_key == "a@x.test"
+            assert links_for(s, sync.id, ["77"])["77"].email_key == "a@x.test"
             run = repo.interrupted_run(s, sync.id)
             assert (run.checkpoint, run.calls_books, run.calls_campaigns) == (
                 {"stage": "write", "written": 2}, 0, 0)  # 0007: the staging order replaces "after"

@@ -22,6 +22,7 @@ from desktop_app.store.models import (
     SkippedRecord,
     Sync,
 )
+from tests.store_helpers import links_for
 
 T0 = datetime(2024, 3, 5, 4, 30, tzinfo=UTC)
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -234,7 +235,7 @@ def test_upsert_links_inserts_then_updates_only_named_columns(db):
     with db.session() as s:
         repo.upsert_links(s, sync_id, [{"books_contact_id": "1", "values_hash": "h2"}])
     with db.read_session() as s:
-        links = repo.links_for(s, sync_id, ["1", "2", "3"])
+        links = links_for(s, sync_id, ["1", "2", "3"])
         assert set(links) == {"1", "2"}
         one = links["1"]
         assert (one.email, one.values_hash, one.campaigns_status, one.in_list, one.last_modified,
@@ -275,7 +276,7 @@ def test_a_new_list_forgets_awaiting_confirmations_and_the_opt_in_mode_but_not_s
     with db.session() as s:
         repo.reset_links_for_new_list(s, sync_id)
     with db.read_session() as s:
-        links = repo.links_for(s, sync_id, ["1", "2", "3"])
+        links = links_for(s, sync_id, ["1", "2", "3"])
         assert [(links[c].campaigns_status, links[c].in_list, links[c].values_hash) for c in "123"] == [
             (None, False, None), ("dnm", False, None), ("active", False, None)]
         assert repo.get_sync(s).opt_in_mode == "unknown" and repo.awaiting_count(s, sync_id) == 0
@@ -314,7 +315,7 @@ def test_upsert_links_ten_thousand_rows(db):
         assert s.scalar(select(func.count()).select_from(ContactLink)) == 10_000
         assert s.scalar(select(func.count()).select_from(ContactLink).where(ContactLink.values_hash == "v2")) \
             == 10_000
-        assert len(repo.links_for(s, sync_id, [str(i) for i in range(0, 10_000, 3)])) == 3334
+        assert len(links_for(s, sync_id, [str(i) for i in range(0, 10_000, 3)])) == 3334
 
 
 # ---------------------------------------------------------------------- runs, skipped, notifications
