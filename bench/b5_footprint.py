@@ -58,10 +58,18 @@ from PySide6.QtCore import QEvent, QObject
 from desktop_app import config
 from desktop_app.gui.app import DeferredService, make_application
 from desktop_app.gui.session import GuiSession
+from desktop_app.gui.single_instance import SingleInstance, ask_running_instance, server_name
 t_import = time.perf_counter()
+# as gui.app.main starts it: logging, the single-instance check, the window first, then the event
+# loop and the service (database, Zoho clients) on first use
+paths = config.app_paths().ensure()
+config.setup_logging(paths)
 app = make_application()
-# as gui.app.main starts it: the window first, the service (database, Zoho clients) on first use
-service = DeferredService(config.app_paths().ensure())
+name = server_name(str(paths.data_dir))
+assert not ask_running_instance(name, "show")
+instance = SingleInstance(name)
+instance.listen()
+service = DeferredService(paths)
 session = GuiSession(service, use_tray=False)
 window = session.window
 after_paint = lambda: service.connection()  # the first service call: imports the rest, opens the database

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import socket
@@ -27,6 +26,9 @@ def _qt_to_logging(mode, context, message) -> None:
     level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
              QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
     logging.getLogger("qt").log(level, "%s", message)
+    if mode in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+        # Qt aborts after a fatal message (a display it cannot reach): say why where it was started.
+        print(f"desktop-app: Qt: {message}", file=sys.stderr, flush=True)
 
 
 def _excepthook(exc_type, exc, tb) -> None:
@@ -143,8 +145,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def main(args=None) -> int:
-    import qasync
-
     from desktop_app.gui.session import GuiSession
 
     paths = config.app_paths().ensure()
@@ -158,11 +158,17 @@ def main(args=None) -> int:
         return 0
     instance = SingleInstance(name)
     instance.listen()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     session = GuiSession(DeferredService(paths))
     instance.message_received.connect(session.handle_message)
     app.setQuitOnLastWindowClosed(session.tray is None)
+    session.show()  # painted before the event loop (asyncio, qasync) and the service are imported
+
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
 
     stop_signals = install_stop_signals(session)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 async def ask(dialog: QDialog) -> int:
     """Show ``dialog`` window-modally and return its result code when it closes."""
+    import asyncio
+
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def done(result: int) -> None:

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from desktop_app.gui.dialogs import DenyDialog, DisclaimerDialog, OrgChooser, WaitingDialog
 from desktop_app.gui.dialogs_async import ask
 from desktop_app.gui.pages.detail import CONFIGURATION, HISTORY
-from desktop_app.gui.wizard import SyncWizard, ids
+
+if TYPE_CHECKING:
+    from desktop_app.gui.wizard import SyncWizard
+
+
+class _Dialogs:
+    """``desktop_app.gui.dialogs``, imported when the first dialog opens: the wizard and the dialogs
+    are not imported before the window's first paint (B5)."""
+
+    def __getattr__(self, name: str):
+        from desktop_app.gui import dialogs as module
+
+        return getattr(module, name)
+
+
+dialogs = _Dialogs()
 
 
 class Flows:
@@ -45,7 +60,7 @@ class Flows:
                 orgs = await self._sign_in_zoho()
                 if orgs is None:
                     return False
-            chooser = OrgChooser(orgs, w)
+            chooser = dialogs.OrgChooser(orgs, w)
             if await self._ask(chooser) != QDialog.DialogCode.Accepted or not chooser.chosen_org_id():
                 w.set_status("Association cancelled.")
                 return False
@@ -92,7 +107,7 @@ class Flows:
     async def _sign_in_again(self):
         c = self.controller
         cancel = threading.Event()
-        waiting = WaitingDialog(cancel, self.window)
+        waiting = dialogs.WaitingDialog(cancel, self.window)
         self.dialog = waiting
         waiting.open()
         try:
@@ -118,7 +133,7 @@ class Flows:
     async def _sign_in_zoho(self):
         c, page = self.controller, self.window.associate
         cancel = threading.Event()
-        waiting = WaitingDialog(cancel, self.window)
+        waiting = dialogs.WaitingDialog(cancel, self.window)
         self.dialog = waiting
         waiting.open()
         try:
@@ -133,11 +148,14 @@ class Flows:
 
     # ------------------------------------------------------------------ wizard (R7–R16, R26)
 
-    def open_wizard(self, *, editing: bool, start_id: int = ids.MODULE) -> SyncWizard | None:
+    def open_wizard(self, *, editing: bool, start_id: int | None = None) -> SyncWizard | None:
+        from desktop_app.gui.wizard import SyncWizard, ids
+
         c = self.controller
         if not editing and c.sync is not None:
             return None  # R7: one sync; the button is disabled anyway
-        wizard = SyncWizard(c, editing=c.sync if editing else None, parent=self.window, start_id=start_id)
+        wizard = SyncWizard(c, editing=c.sync if editing else None, parent=self.window,
+                            start_id=ids.MODULE if start_id is None else start_id)
         wizard.initiate_requested.connect(lambda: c.jobs.spawn(self.initiate(wizard)))
         wizard.finished.connect(lambda _r: setattr(self, "wizard", None))
         self.wizard = wizard
@@ -154,7 +172,7 @@ class Flows:
                 c.error.emit("Fix the sync settings", " ".join(problems))
                 return False
             preview = await c.preview(settings)
-            if await self._ask(DisclaimerDialog(preview, wizard)) != QDialog.DialogCode.Accepted:
+            if await self._ask(dialogs.DisclaimerDialog(preview, wizard)) != QDialog.DialogCode.Accepted:
                 return False  # back to the mapping page
             await c.save_sync(settings, rows, editing=wizard.editing is not None)
         except Exception as exc:
@@ -188,6 +206,8 @@ class Flows:
 
     def choose_another_list(self) -> SyncWizard | None:
         """The detail banner's "Choose another list": Edit, opened at the list page."""
+        from desktop_app.gui.wizard import ids
+
         return self.open_wizard(editing=True, start_id=ids.LIST)
 
     async def set_paused(self, paused: bool) -> None:
@@ -237,7 +257,7 @@ class Flows:
         c = self.controller
         if c.connection is None:
             return False
-        dialog = DenyDialog(c.connection.org_name, self.window)
+        dialog = dialogs.DenyDialog(c.connection.org_name, self.window)
         if await self._ask(dialog) != QDialog.DialogCode.Accepted:
             return False
         try:

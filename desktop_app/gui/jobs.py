@@ -9,14 +9,16 @@ instead of a pool's arbitrary many. ``busy`` counts running jobs for a busy indi
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:  # asyncio is imported with qasync, after the window's first paint (B5)
+    import asyncio
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ class JobRunner(QObject):
         return await self._on(self._run, fn, *args, **kwargs)
 
     async def _on(self, executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         self._running += 1
         if self._running == 1:
@@ -63,6 +67,8 @@ class JobRunner(QObject):
 
     def spawn(self, coro) -> asyncio.Task:
         """Start a coroutine from a plain Qt slot; keeps a reference so it is not collected."""
+        import asyncio
+
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -75,6 +81,8 @@ class JobRunner(QObject):
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for the spawned tasks (shutdown); those still waiting (a dialog left open) are cancelled."""
+        import asyncio
+
         if not self._tasks:
             return
         _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)

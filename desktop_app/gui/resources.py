@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
@@ -34,7 +35,19 @@ def icon_bytes(name: str) -> bytes:
 
 @cache
 def icon(name: str) -> QIcon:
-    """A scalable icon (crisp at any DPI: Qt renders the SVG at the size asked for)."""
+    """A scalable icon (crisp at any DPI: Qt renders the SVG at the size asked for).
+
+    From a file (a checkout, a wheel, a frozen build), Qt's SVG icon engine renders each size when
+    it is first painted: nothing is drawn before the window's first paint (B5). From an archive,
+    the sizes are drawn here.
+    """
+    path = resources.files(ICON_PACKAGE) / ICON_FOLDER / f"{name}.svg"
+    if isinstance(path, Path):
+        if not path.is_file():
+            icon_bytes(name)  # raises the KeyError that names the known icons
+        result = QIcon(str(path))
+        if not result.isNull():
+            return result
     renderer = QSvgRenderer(QByteArray(icon_bytes(name)))
     result = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -14,6 +15,9 @@ from desktop_app.gui.controller import Controller
 from desktop_app.gui.main_thread_gc import MainThreadGc
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.scheduler import Scheduler
+
+if TYPE_CHECKING:  # asyncio comes with qasync, after the window's first paint (B5)
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +42,29 @@ class GuiSession:
                 lambda paused: self.controller.jobs.spawn(self.window.flows.set_paused(paused)))
             self.tray.quit_requested.connect(self.window.quit_now)
             self.tray.icon.messageClicked.connect(lambda: self.window.show_detail())
-        self.quit_event = asyncio.Event()
-        self.window.quit_requested.connect(self.quit_event.set)
+        self.window.quit_requested.connect(lambda: self.quit_event.set())
         self.gc = MainThreadGc(self.window)
         self.gc.start()
 
-    async def start(self, *, schedule: bool = True) -> None:
+    @functools.cached_property
+    def quit_event(self) -> asyncio.Event:
+        import asyncio
+
+        return asyncio.Event()
+
+    def show(self) -> None:
+        """The window (and the tray icon) on screen and painted: ``app.main`` calls it before it
+        imports the event loop, and the first service call (which may build the service:
+        app.DeferredService) comes after it."""
+        if self.window.isVisible():
+            return
         self.window.show()
         if self.tray is not None:
             self.tray.show()
-        # Painted before the first service call (which may build the service: app.DeferredService).
         QApplication.processEvents()
+
+    async def start(self, *, schedule: bool = True) -> None:
+        self.show()
         try:
             await self.controller.refresh()
         except Exception as exc:
@@ -62,6 +78,7 @@ class GuiSession:
         else:
             if read_only:  # views work; say once why nothing can change
                 self.window.set_status(read_only)
+        self.gc.settle()  # start-up's objects (imports, the service) leave the GUI thread's collections
         if schedule:
             self.scheduler.start()
 
