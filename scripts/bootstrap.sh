@@ -2,12 +2,12 @@
 # Installs what the app needs on a fresh Debian/Ubuntu machine: the system libraries Qt needs
 # (offscreen and on a desktop), fonts, a virtual environment in .venv and the Python packages.
 # Usage: scripts/bootstrap.sh          (the app)
-#        scripts/bootstrap.sh --test   (the app + test tools)
+#        scripts/bootstrap.sh --test   (the app + test tools and the linter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,dev]"
 
 APT_PACKAGES="libegl1 libgl1 libx11-6 libx11-xcb1 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0
  libxkbcommon0 libxkbcommon-x11-0 libbrotli1 fonts-dejavu-core fontconfig-config

@@ -11,16 +11,34 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from desktop_app.cli import commands
-from desktop_app.cli.exits import CommandError, exit_code
+from desktop_app.cli.exits import EXIT_REFUSED, CommandError, exit_code
 from desktop_app.cli.parser import build_parser
 
 log = logging.getLogger(__name__)
 
 
+NO_DISPLAY = ("desktop-app: there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+              "set). Without a desktop session, use the commands: `desktop-app sync run`, `desktop-app sync status`, "
+              "`desktop-app history` (`desktop-app --help` lists them all).")
+
+
+def no_display(env: Mapping[str, str], platform: str) -> bool:
+    """On Linux and the BSDs, a window needs X11 or Wayland (or a platform chosen explicitly, e.g.
+    QT_QPA_PLATFORM=offscreen); without one Qt aborts (exit 134) and says so only in the log."""
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return False
+    return not (env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
 def _gui(args: argparse.Namespace) -> int:
+    import os
+
+    if no_display(os.environ, sys.platform):
+        print(NO_DISPLAY, file=sys.stderr)
+        return EXIT_REFUSED
     from desktop_app.gui.app import main as gui_main
 
     return gui_main(args)
