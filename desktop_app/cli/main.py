@@ -11,32 +11,23 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
-from desktop_app.cli import commands
+from desktop_app.cli import background, commands
 from desktop_app.cli.exits import EXIT_REFUSED, CommandError, exit_code
 from desktop_app.cli.parser import build_parser
+from desktop_app.config.system import no_display
 
 log = logging.getLogger(__name__)
 
 
 NO_DISPLAY = ("desktop-app: there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
-              "set). Without a desktop session, use the commands: `desktop-app sync run`, `desktop-app sync status`, "
+              "set). Without a desktop session, use the commands: `desktop-app sync run`, `desktop-app status`, "
               "`desktop-app history` (`desktop-app --help` lists them all).")
 
 
-def no_display(env: Mapping[str, str], platform: str) -> bool:
-    """On Linux and the BSDs, a window needs X11 or Wayland (or a platform chosen explicitly, e.g.
-    QT_QPA_PLATFORM=offscreen); without one Qt aborts (exit 134) and says so only in the log."""
-    if platform.startswith(("win", "darwin", "cygwin")):
-        return False
-    return not (env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
-
-
 def _gui(args: argparse.Namespace) -> int:
-    import os
-
-    if no_display(os.environ, sys.platform):
+    if no_display():
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_REFUSED
     from desktop_app.gui.app import main as gui_main
@@ -71,6 +62,9 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync run": commands.sync_run,
     "sync pause": commands.sync_pause,
     "sync resume": commands.sync_resume,
+    "schedule install": background.install,
+    "schedule remove": background.remove,
+    "schedule status": background.status,
     "status": commands.status,
     "history": commands.history,
     "export-skipped": commands.export_skipped,

@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     sys_.add_parser("pause", help="stop scheduled runs")
     sys_.add_parser("resume", help="re-enable scheduled runs")
 
+    bg = sub.add_parser("schedule", help="run the sync on its schedule while the window is closed (a systemd "
+                        "user timer, a launchd agent or a Windows scheduled task around `sync run --if-due`)")
+    bgs = bg.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
+    bgs.add_parser("install", help="install (or update) the background schedule and start it")
+    bgs.add_parser("remove", help="stop and remove the background schedule")
+    _json_flag(bgs.add_parser("status", help="whether the background schedule is installed and active"))
+
     _json_flag(sub.add_parser("status", help="the sync, its schedule and last run"))
     _json_flag(sub.add_parser("history", help="the sync's runs"))
     ex = sub.add_parser("export-skipped", help="write a run's skipped records to CSV (R28)")

@@ -10,6 +10,8 @@ import os
 import stat
 from pathlib import Path
 
+from desktop_app.config.system import WINDOWS
+
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
@@ -60,7 +62,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 def chmod_private(path: Path, mode: int) -> None:
-    if os.name == "nt":  # pragma: no cover - Windows keeps per-user folders private by ACL
+    if WINDOWS:  # pragma: no cover - Windows keeps per-user folders private by ACL
         return
     try:
         if stat.S_IMODE(path.stat().st_mode) != mode:

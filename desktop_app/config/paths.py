@@ -16,6 +16,8 @@ from desktop_app.config.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, chmod_
 APP_NAME = "desktop-app"
 APP_AUTHOR = "desktop-app"
 APP_DISPLAY_NAME = "Books → Campaigns Sync"
+# The reverse-DNS application id (launchd labels; the desktop entry and AppStream id follow it).
+APP_ID = "io.github.desktop_app.BooksCampaignsSync"
 
 ENV_HOME = "DESKTOP_APP_HOME"
 ENV_ACCOUNTS_URL = "DESKTOP_APP_ACCOUNTS_URL"

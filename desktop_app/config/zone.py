@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Mapping
-from pathlib import Path
 
 from desktop_app.config.paths import app_paths
 from desktop_app.config.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
 def local_zone(env: Mapping[str, str] | None = None):
     """The user's IANA time zone (DST-aware), for schedules (R14).
 
-    ``TZ`` wins; then the ``/etc/localtime`` link; then the settings file's ``time_zone``; a
-    fixed offset is the last resort (no DST knowledge), logged once.
+    ``TZ`` wins (the process was started with it); then the settings file's ``time_zone`` (the
+    user's override); then the system's zone through ``tzlocal`` (``/etc/localtime`` on Linux,
+    the system settings on macOS, the registry mapped to IANA on Windows, where a fixed offset
+    would drift an hour at each DST change); a fixed offset is the last resort, logged.
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,17 +27,12 @@ def local_zone(env: Mapping[str, str] | None = None):
     candidates: list[str] = []
     if env.get("TZ"):
         candidates.append(env["TZ"].lstrip(":"))
-    try:
-        target = os.readlink("/etc/localtime")
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
     zone = load_settings(app_paths(env)).get("time_zone")
-    if isinstance(zone, str):
-        candidates.append(zone)
+    if isinstance(zone, str) and zone.strip():
+        candidates.append(zone.strip())
+    system = _system_zone_name()
+    if system:
+        candidates.append(system)
     for name in candidates:
         try:
             return ZoneInfo(name)
@@ -42,5 +40,17 @@ def local_zone(env: Mapping[str, str] | None = None):
             continue
     from datetime import datetime
 
-    logging.getLogger(__name__).warning("No IANA time zone found; schedules use a fixed UTC offset")
+    log.warning("No IANA time zone found; schedules use a fixed UTC offset")
     return datetime.now().astimezone().tzinfo
+
+
+def _system_zone_name() -> str | None:
+    import tzlocal
+
+    with warnings.catch_warnings():  # tzlocal warns (and guesses UTC) when nothing is configured
+        warnings.simplefilter("ignore")
+        try:
+            return tzlocal.get_localzone_name()
+        except Exception as exc:  # an unreadable or unknown configuration: the next candidate
+            log.info("the system time zone could not be read: %s", exc)
+            return None

@@ -21,7 +21,7 @@ from typing import TypeVar
 import keyring
 import keyring.backend
 
-from desktop_app.config import AppPaths
+from desktop_app.config import AppPaths, warn_user
 from desktop_app.domain.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -46,14 +46,15 @@ class _KeyringUnusable(Exception):
     pass
 
 
-def _warn_once(reason: str) -> None:
+def _warn_once(reason: str, path) -> None:
+    """Said once per process, in the log and on stderr (the window shows ``SecretStore.backend_name``)."""
     global _warned
     with _warn_lock:
         if _warned:
             return
         _warned = True
-    log.warning("No usable system keyring (%s): secrets are kept in a file readable only by you "
-                "in the app's config folder.", reason)
+    warn_user(f"No usable system keyring ({reason}): your Zoho sign-in is kept in {path}, a file only "
+              "you can read. Install and unlock a keyring (GNOME Keyring, KWallet) to keep it there instead.")
 
 
 def _bounded(fn: Callable[[], T], timeout: float) -> T:
@@ -107,7 +108,7 @@ class SecretStore:
     def _use_file(self, reason: str) -> None:
         if self.backend_name != FILE_BACKEND:
             self.backend_name = FILE_BACKEND
-            _warn_once(reason)
+            _warn_once(reason, self._path)
 
     # ------------------------------------------------------------------ API
 

@@ -7,9 +7,10 @@ app's side of the wire.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
+
+from desktop_app.config.system import process_alive
 
 TOKEN_HEADER = "X-Sandbox-Admin"  # the header the admin API reads its token from
 _TOKENS: dict[str, str] = {}  # base URL → admin token, for Sandboxes served by this process
@@ -25,8 +26,9 @@ def running_server_info(db_path: Path) -> dict | None:
     try:
         info = json.loads(runfile_path(db_path).read_text(encoding="utf-8"))
         pid, url = int(info["pid"]), str(info["url"])
-        os.kill(pid, 0)
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not process_alive(pid):
         return None
     token = info.get("admin_token")
     return {"url": url, "pid": pid, "admin_token": token if isinstance(token, str) else None}

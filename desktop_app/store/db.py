@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app import config
 from desktop_app.config import AppPaths
+from desktop_app.config.system import WINDOWS
 from desktop_app.domain.errors import (
     DamagedDatabase,
     DatabaseBusy,
@@ -311,7 +312,7 @@ class Database:
 
 def _is_read_only(path: Path) -> bool:
     """The file exists and this process may not write it (or its folder, which SQLite needs for -wal)."""
-    if os.name == "nt" or not path.exists():  # pragma: no cover - Windows: the write open tells
+    if WINDOWS or not path.exists():  # pragma: no cover - Windows: the write open tells
         return False
     return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
 

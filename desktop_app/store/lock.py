@@ -1,7 +1,8 @@
 """A cross-process lock so two processes never run the sync at once (R31).
 
-``flock`` (POSIX) / ``msvcrt.locking`` (Windows) on a lock file: the OS releases it when the
-holding process dies, even by kill -9, so a crash never leaves a stale lock behind.
+``flock`` (POSIX) / ``msvcrt.locking`` (Windows; both in ``config/system.py``) on a lock file: the
+OS releases it when the holding process dies, even by kill -9, so a crash never leaves a stale
+lock behind.
 """
 
 from __future__ import annotations
@@ -9,40 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from desktop_app.config.system import try_lock as _try_lock
+from desktop_app.config.system import unlock as _unlock
 from desktop_app.domain.errors import AppError, ErrorKind
-
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    # Windows locks are mandatory byte ranges: lock one byte well past the pid text, so other
-    # processes can still read who holds the lock.
-    _LOCK_OFFSET = 4096
-
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-        finally:
-            os.lseek(fd, 0, os.SEEK_SET)
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except OSError:
-            return False
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class AlreadyRunning(AppError):

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 from desktop_app.cli.exits import EXIT_REFUSED
-from desktop_app.cli.main import no_display
 
 HIDDEN = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
@@ -30,10 +29,3 @@ def test_a_display_that_cannot_be_reached_is_said_on_stderr_too(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "desktop-app: Qt: " in proc.stderr and "platform plugin" in proc.stderr, proc.stderr
-
-
-def test_what_counts_as_no_display():
-    assert no_display({}, "linux") and no_display({"DISPLAY": ""}, "freebsd14")
-    assert not no_display({"DISPLAY": ":0"}, "linux") and not no_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
-    assert not no_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
-    assert not no_display({}, "win32") and not no_display({}, "darwin")

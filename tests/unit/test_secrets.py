@@ -81,7 +81,7 @@ def test_keyring_backend_used_when_it_works(paths):
 
 @pytest.mark.parametrize("backend", [keyring.backends.fail.Keyring(), keyring.backends.null.Keyring(),
                                      LockedKeyring()])
-def test_unusable_backend_falls_back_to_0600_file_with_one_warning(paths, backend, caplog):
+def test_unusable_backend_falls_back_to_0600_file_with_one_warning(paths, backend, caplog, capsys):
     caplog.set_level(logging.WARNING)
     store = SecretStore(paths, backend=backend)
     store.set("refresh_token", "1000.secret-value")
@@ -94,6 +94,8 @@ def test_unusable_backend_falls_back_to_0600_file_with_one_warning(paths, backen
     SecretStore(paths, backend=backend).set("x", "y")
     warnings = [r for r in caplog.records if "keyring" in r.getMessage().lower()]
     assert len(warnings) == 1
+    told = capsys.readouterr().err  # the user is told where the sign-in lives, once
+    assert told.count("No usable system keyring") == 1 and str(paths.secrets_file) in told
     assert "secret-value" not in caplog.text and "cs-value" not in caplog.text
     store.delete("refresh_token")
     assert store.get("refresh_token") is None
