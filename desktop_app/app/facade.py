@@ -191,6 +191,13 @@ class AppService:
                  cancel: CancelToken | None = None) -> RunOutcome:
         return self.history.run_sync(trigger=trigger, force_full=force_full, progress=progress, cancel=cancel)
 
+    def background_schedule(self) -> str:
+        """Whether scheduled runs also happen while the window is closed (``desktop-app schedule
+        install``: the OS's timer around ``sync run --if-due``), as a sentence."""
+        from desktop_app.config import timers
+
+        return timers.timer_for().status().sentence()
+
     def runs(self, limit: int = 200) -> list[RunView]:
         return self.history.runs(limit)
 

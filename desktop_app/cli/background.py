@@ -1,12 +1,13 @@
 """``desktop-app schedule install|remove|status``: scheduled syncs while the window is closed, through
-the operating system's own timer (``config/timers.py``)."""
+the operating system's own timer (``config/timers.py``); ``desktop-app autostart on|off|status``: the
+app at login, minimised to the tray (``config/autostart.py``)."""
 
 from __future__ import annotations
 
 import json
 
 from desktop_app.cli.exits import EXIT_FAILED, EXIT_OK
-from desktop_app.config import timers
+from desktop_app.config import autostart, timers
 
 
 def _report(status: timers.TimerStatus, timer: timers.Timer, as_json: bool = False) -> None:
@@ -37,4 +38,27 @@ def remove(args) -> int:
 def status(args) -> int:
     timer = timers.timer_for()
     _report(timer.status(), timer, args.json)
+    return EXIT_OK
+
+
+def _autostart_said(entry: autostart.Autostart) -> None:
+    print("Starts at login, minimised to the tray." if entry.enabled() else "Does not start at login.")
+
+
+def autostart_on(args) -> int:
+    entry = autostart.autostart_for()
+    entry.enable()
+    _autostart_said(entry)
+    return EXIT_OK
+
+
+def autostart_off(args) -> int:
+    entry = autostart.autostart_for()
+    entry.disable()
+    _autostart_said(entry)
+    return EXIT_OK
+
+
+def autostart_status(args) -> int:
+    _autostart_said(autostart.autostart_for())
     return EXIT_OK

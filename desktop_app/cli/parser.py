@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the window (on the Sandbox when nothing is configured).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--minimized", action="store_true",
+                        help="open in the tray without showing the window (as at login); without a tray, the "
+                        "window opens")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # --- sandbox
@@ -96,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     bgs.add_parser("install", help="install (or update) the background schedule and start it")
     bgs.add_parser("remove", help="stop and remove the background schedule")
     _json_flag(bgs.add_parser("status", help="whether the background schedule is installed and active"))
+    login = sub.add_parser("autostart", help="start the app at login, minimised to the tray (its scheduler "
+                           "then runs the sync all day)")
+    logins = login.add_subparsers(dest="autostart_command", metavar="ACTION", required=True)
+    logins.add_parser("on", help="start at login")
+    logins.add_parser("off", help="do not start at login")
+    logins.add_parser("status", help="whether the app starts at login")
 
     _json_flag(sub.add_parser("status", help="the sync, its schedule and last run"))
     _json_flag(sub.add_parser("history", help="the sync's runs"))

@@ -158,7 +158,7 @@ def main(args=None) -> int:
         return 0
     instance = SingleInstance(name)
     instance.listen()
-    session = GuiSession(DeferredService(paths))
+    session = GuiSession(DeferredService(paths), minimized=bool(getattr(args, "minimized", False)))
     instance.message_received.connect(session.handle_message)
     app.setQuitOnLastWindowClosed(session.tray is None)
     session.show()  # painted before the event loop (asyncio, qasync) and the service are imported

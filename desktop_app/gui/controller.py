@@ -43,6 +43,7 @@ class Controller(QObject):
     connection_changed = Signal(object)  # ConnectionInfo | None
     sync_changed = Signal(object)  # SyncView | None
     runs_changed = Signal(list)  # list[RunView]
+    background_changed = Signal(str)  # whether scheduled runs happen with the window closed
     notifications_changed = Signal(list, int)  # list[NotificationView], unread count
     progress = Signal(object)  # Progress (queued from the worker)
     run_started = Signal()
@@ -92,18 +93,20 @@ class Controller(QObject):
             conn = self.service.connection()
             sync = self.service.sync() if conn else None
             runs = self.service.runs() if sync else []
+            background = self.service.background_schedule() if sync else ""
             notes = self.service.notifications()
             if sync and self.consent is None:
                 self._load_consent()
             if conn is None:
                 self.consent = None
-            return conn, sync, runs, notes
+            return conn, sync, runs, notes, background
 
-        conn, sync, runs, notes = await self.call(read)
+        conn, sync, runs, notes, background = await self.call(read)
         self.connection, self.sync, self.runs = conn, sync, runs
         self.connection_changed.emit(conn)
         self.sync_changed.emit(sync)
         self.runs_changed.emit(runs)
+        self.background_changed.emit(background)
         self.notifications_changed.emit(notes, sum(1 for n in notes if not n.read))
 
     def _load_consent(self) -> None:

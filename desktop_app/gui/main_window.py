@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
         c.connection_changed.connect(self._connection_changed)
         c.sync_changed.connect(self._sync_changed)
         c.runs_changed.connect(self.detail.set_runs)
+        c.background_changed.connect(self.detail.set_background)
         c.notifications_changed.connect(self.bell.set_notifications)
         c.progress.connect(self.detail.show_progress)
         c.run_started.connect(lambda: self.detail.set_running(True))

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class GuiSession:
-    def __init__(self, service, *, use_tray: bool | None = None, recheck_ms: int | None = None) -> None:
+    def __init__(self, service, *, use_tray: bool | None = None, recheck_ms: int | None = None,
+                 minimized: bool = False) -> None:
         self.service = service
+        self.minimized = minimized
         self.controller = Controller(service)
         has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.window = MainWindow(self.controller, has_tray=has_tray)
@@ -56,11 +58,12 @@ class GuiSession:
         """The window (and the tray icon) on screen and painted: ``app.main`` calls it before it
         imports the event loop, and the first service call (which may build the service:
         app.DeferredService) comes after it."""
-        if self.window.isVisible():
+        if self.window.isVisible() or (self.tray is not None and self.tray.icon.isVisible()):
             return
-        self.window.show()
         if self.tray is not None:
             self.tray.show()
+        if not (self.minimized and self.tray is not None):  # at login: the tray only (without one, the window)
+            self.window.show()
         QApplication.processEvents()
 
     async def start(self, *, schedule: bool = True) -> None:

@@ -159,6 +159,9 @@ class _Unstartable:
     def runs(self):
         return []
 
+    def background_schedule(self):
+        return ""
+
     def notifications(self):
         return []
 

@@ -222,3 +222,22 @@ def test_the_window_paints_before_the_service_and_its_imports_exist(loop, app_ho
         assert service.built and session.controller.connection is None
     finally:
         loop.run_until_complete(session.shutdown())
+
+
+def test_started_minimized_the_app_sits_in_the_tray_and_without_a_tray_the_window_opens(loop, app_home):
+    """``desktop-app --minimized`` (what start at login runs)."""
+    from desktop_app import config
+    from desktop_app.gui.app import DeferredService
+    from desktop_app.gui.session import GuiSession
+
+    for use_tray, visible in ((True, False), (False, True)):
+        session = GuiSession(DeferredService(config.app_paths().ensure()), use_tray=use_tray, minimized=True)
+        try:
+            loop.run_until_complete(session.start(schedule=False))
+            assert session.window.isVisible() is visible
+            if use_tray:
+                assert session.tray.icon.isVisible()
+        finally:
+            loop.run_until_complete(session.shutdown())
+            session.window.allow_close = True
+            session.window.close()

@@ -95,3 +95,13 @@ def test_without_systemd_the_files_stay_and_the_one_command_to_run_is_said(app_h
     assert done.returncode == 1
     assert "systemctl --user enable --now desktop-app-sync.timer" in done.stdout
     assert (tmp_path / "user" / ".config" / "systemd" / "user" / "desktop-app-sync.timer").exists()
+
+
+def test_autostart_on_status_off_from_the_command_line(app_home, tmp_path):
+    env = _desktop(tmp_path)
+    entry = tmp_path / "user" / ".config" / "autostart" / "desktop-app.desktop"
+    assert _cli(env, "autostart", "status").stdout.strip() == "Does not start at login."
+    on = _cli(env, "autostart", "on")
+    assert on.returncode == 0 and on.stdout.strip() == "Starts at login, minimised to the tray."
+    assert "--minimized" in entry.read_text()
+    assert _cli(env, "autostart", "off").returncode == 0 and not entry.exists()

@@ -117,7 +117,7 @@ class DetailPage(QWidget):
         self.form.setHorizontalSpacing(24)
         self.fields: dict[str, QLabel] = {}
         for key in ("Status", "Module", "List", "Subscription type", "Topics", "Lawful basis",
-                    "Update empty field value", "Schedule", "Next run", "Last run"):
+                    "Update empty field value", "Schedule", "Next run", "Last run", "While closed"):
             label = QLabel()
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
@@ -190,6 +190,13 @@ class DetailPage(QWidget):
         for r, (m, label) in enumerate(zip(sync.mapping, sync.mapping_labels, strict=True)):
             for c, text in enumerate((label, m.campaigns_field, "Yes" if m.new_field else "")):
                 self.mapping.setItem(r, c, QTableWidgetItem(text))
+
+    def set_background(self, sentence: str) -> None:
+        """Whether the schedule also runs with the window closed (``desktop-app schedule install``)."""
+        if sentence.startswith("No background schedule"):
+            sentence = ("Scheduled runs happen only while this app is open (or in the tray). To run them "
+                        "with the app closed: desktop-app schedule install")
+        self.fields["While closed"].setText(sentence)
 
     def _subscription_text(self, sync) -> str:
         if self.consent is not None and not self.consent.can_set_subscription:
