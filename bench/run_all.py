@@ -1,8 +1,9 @@
-"""Run B1–B5 one after another (each in its own process) with the same ``--customers``.
+"""Run B1–B6 one after another (each in its own process) with the same ``--customers``.
 
     .venv/bin/python bench/run_all.py [--customers 5000]
 
-Without ``--customers`` each script uses the SPEC's size (B5: 100,000 and 1,000,000).
+Without ``--customers`` each script uses the SPEC's size (B5: 100,000 and 1,000,000; B6: 100,000 at
+scale 60, about 26 minutes).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPTS = ("b1_engine_overhead.py", "b2_limits.py", "b3_incremental.py", "b4_ui_stall.py", "b5_footprint.py")
+SCRIPTS = ("b1_engine_overhead.py", "b2_limits.py", "b3_incremental.py", "b4_ui_stall.py", "b5_footprint.py",
+           "b6_real_limits.py")
 
 
 def main() -> int:

@@ -224,6 +224,8 @@ def test_the_window_paints_before_the_service_and_its_imports_exist(loop, app_ho
         loop.run_until_complete(session.shutdown())
 
 
+# The offscreen platform has no tray host; Qt says so when a tray icon is shown (a real tray: Xvfb + a host).
+@pytest.mark.qt_log_ignore("No such signal QPlatformNativeInterface::systemTrayWindowChanged")
 def test_started_minimized_the_app_sits_in_the_tray_and_without_a_tray_the_window_opens(loop, app_home):
     """``desktop-app --minimized`` (what start at login runs)."""
     from desktop_app import config
@@ -239,5 +241,3 @@ def test_started_minimized_the_app_sits_in_the_tray_and_without_a_tray_the_windo
                 assert session.tray.icon.isVisible()
         finally:
             loop.run_until_complete(session.shutdown())
-            session.window.allow_close = True
-            session.window.close()

@@ -50,8 +50,8 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for name in ("sandbox", "connect", "orgs", "lists", "topics", "fields", "sync", "status",
-                 "history", "export-skipped", "disable"):
+    for name in ("sandbox", "connect", "orgs", "lists", "topics", "fields", "sync", "schedule", "autostart",
+                 "status", "history", "export-skipped", "disable", "--minimized"):
         assert name in out
 
 
@@ -65,11 +65,14 @@ def test_every_handler_path_is_reachable_from_the_parser():
         "sync create": ["sync", "create", "--list", "L"], "sync edit": ["sync", "edit"],
         "sync run": ["sync", "run"], "sync pause": ["sync", "pause"], "sync resume": ["sync", "resume"],
         "status": ["status"], "history": ["history"], "export-skipped": ["export-skipped", "--out", "x.csv"],
-        "disable": ["disable", "--yes"], "gui": [],
+        "disable": ["disable", "--yes"], "gui": [], "gui minimized": ["--minimized"],
+        "schedule install": ["schedule", "install"], "schedule remove": ["schedule", "remove"],
+        "schedule status": ["schedule", "status", "--json"], "autostart on": ["autostart", "on"],
+        "autostart off": ["autostart", "off"], "autostart status": ["autostart", "status"],
     }
-    assert set(samples) == set(cli.HANDLERS)
+    assert set(samples) - {"gui minimized"} == set(cli.HANDLERS)
     for path, argv in samples.items():
-        assert cli.command_path(parser.parse_args(argv)) == path
+        assert cli.command_path(parser.parse_args(argv)) == path.removesuffix(" minimized")
 
 
 def test_issue_9_flags_and_the_needs_decision_exit_code():

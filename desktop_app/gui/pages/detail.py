@@ -152,6 +152,7 @@ class DetailPage(QWidget):
         layout.addLayout(row)
         self.paused = False
         self.consent = None  # service.ConsentView once known (None: not read yet)
+        self.set_background("")
 
     # ------------------------------------------------------------------ filling
 
@@ -193,7 +194,7 @@ class DetailPage(QWidget):
 
     def set_background(self, sentence: str) -> None:
         """Whether the schedule also runs with the window closed (``desktop-app schedule install``)."""
-        if sentence.startswith("No background schedule"):
+        if not sentence or sentence.startswith("No background schedule"):  # "": not known yet
             sentence = ("Scheduled runs happen only while this app is open (or in the tray). To run them "
                         "with the app closed: desktop-app schedule install")
         self.fields["While closed"].setText(sentence)
