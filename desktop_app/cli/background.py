@@ -25,6 +25,12 @@ def install(args) -> int:
     timer = timers.timer_for()
     status = timer.install()
     _report(status, timer)
+    from desktop_app.app import AppService
+
+    with AppService() as svc:
+        if svc.sync() is None:  # each tick would say so (exit 2) until there is one
+            print("No sync is configured yet: the timer has nothing to run until you create one "
+                  "(desktop-app sync create, or the window).")
     return EXIT_OK if status.installed and status.active is not False else EXIT_FAILED
 
 

@@ -17,8 +17,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from desktop_app.config.files import write_private
 from desktop_app.config.paths import APP_DISPLAY_NAME, APP_ID, APP_NAME
-from desktop_app.config.timers import app_command
+from desktop_app.config.timers import app_command, home_override
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 MINIMIZED = "--minimized"
@@ -60,8 +61,8 @@ class XdgAutostart(Autostart):
         return Path(base) / "autostart" / f"{APP_NAME}.desktop"
 
     def entry(self) -> str:
-        env = self.env.get("DESKTOP_APP_HOME")
-        argv = (["env", f"DESKTOP_APP_HOME={env}"] if env else []) + self.argv()
+        env = [f"{k}={v}" for k, v in home_override(self.env).items()]
+        argv = (["env", *env] if env else []) + self.argv()
         return "\n".join(["[Desktop Entry]", "Type=Application", f"Name={APP_DISPLAY_NAME}",
                           "Comment=Runs the scheduled sync from the tray", f"Exec={_desktop_exec(argv)}",
                           f"Icon={APP_NAME}", "Terminal=false", "X-GNOME-Autostart-enabled=true", ""])
@@ -71,9 +72,7 @@ class XdgAutostart(Autostart):
 
     def enable(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(self.entry(), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_private(self.path, self.entry())
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -87,8 +86,8 @@ class LoginAgent(Autostart):
     def plist(self) -> bytes:
         data: dict = {"Label": APP_ID, "ProgramArguments": self.argv(), "RunAtLoad": True,
                       "LimitLoadToSessionType": "Aqua"}
-        if self.env.get("DESKTOP_APP_HOME"):
-            data["EnvironmentVariables"] = {"DESKTOP_APP_HOME": self.env["DESKTOP_APP_HOME"]}
+        if home_override(self.env):
+            data["EnvironmentVariables"] = home_override(self.env)
         return plistlib.dumps(data)
 
     def enabled(self) -> bool:
@@ -96,7 +95,7 @@ class LoginAgent(Autostart):
 
     def enable(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_bytes(self.plist())  # launchd reads it at the next login
+        write_private(self.path, self.plist().decode("utf-8"))  # launchd reads it at the next login
 
     def disable(self) -> None:
         self.path.unlink(missing_ok=True)

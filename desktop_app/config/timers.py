@@ -39,6 +39,11 @@ def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
 
 
+def home_override(env: Mapping[str, str]) -> dict[str, str]:
+    """The app's home, when it is not the default one, so what the OS starts uses the same data."""
+    return {ENV_HOME: env[ENV_HOME]} if env.get(ENV_HOME) else {}
+
+
 def app_command() -> list[str]:
     """How this installation starts its CLI: the frozen executable, or this Python with ``-m``."""
     if getattr(sys, "frozen", False):
@@ -75,8 +80,7 @@ class Timer:
         return [*app_command(), "sync", "run", "--if-due"]
 
     def environment(self) -> dict[str, str]:
-        """The app's home, when it is not the default one, so the timer syncs the same data."""
-        return {ENV_HOME: self.env[ENV_HOME]} if self.env.get(ENV_HOME) else {}
+        return home_override(self.env)
 
     def install(self) -> TimerStatus:
         raise NotImplementedError
@@ -166,7 +170,7 @@ class LaunchAgent(Timer):
 
     def install(self) -> TimerStatus:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_bytes(self.plist())
+        write_private(self.path, self.plist().decode("utf-8"))
         self._tool(["launchctl", "unload", str(self.path)])  # a previous version, if loaded
         ok, said = self._tool(["launchctl", "load", "-w", str(self.path)])
         if not ok:

@@ -57,6 +57,7 @@ def test_install_writes_a_user_timer_whose_command_runs_the_due_sync_and_remove_
     done = _cli(env, "schedule", "install")
     assert done.returncode == 0, done.stderr
     assert "Background schedule active" in done.stdout and "every 15 minutes" in done.stdout
+    assert "No sync is configured" not in done.stdout
     units = tmp_path / "user" / ".config" / "systemd" / "user"
     service = _unit((units / "desktop-app-sync.service").read_text())
     timer = _unit((units / "desktop-app-sync.timer").read_text())
@@ -94,6 +95,7 @@ def test_without_systemd_the_files_stay_and_the_one_command_to_run_is_said(app_h
     done = _cli(env, "schedule", "install")
     assert done.returncode == 1
     assert "systemctl --user enable --now desktop-app-sync.timer" in done.stdout
+    assert "No sync is configured yet" in done.stdout
     assert (tmp_path / "user" / ".config" / "systemd" / "user" / "desktop-app-sync.timer").exists()
 
 
